@@ -1,0 +1,2 @@
+export * from './linop';
+export * from './mri';
