@@ -1,0 +1,102 @@
+/**
+ * The shape every reconstruction method shares (STYLE.md habit 4):
+ *   (data, options, {onProgress, signal}) => Promise<ReconResult>
+ * A method never touches the file system or Electron; provenance beyond the
+ * method and its options (input hash, mask hash, engine version) is added by
+ * jobs/ which knows where the data came from.
+ */
+import type { CTensor, RTensor } from '../array';
+
+/** Undersampled k-space ready to reconstruct, one or more slices. */
+export interface ReconInput {
+  /** [slice][coil][ky][kx], unsampled entries exactly zero. */
+  kspace: CTensor;
+  /** [ky][kx] 0/1 sampling pattern shared by all slices and coils. */
+  mask: RTensor;
+  /** Coil sensitivities [slice][coil][y][x] when known or estimated. */
+  sens?: CTensor;
+  /** Ground truth magnitude [slice][y][x] for metrics, when known. */
+  reference?: RTensor;
+}
+
+export interface ReconProgress {
+  /** 0..1 over the whole job. */
+  fraction: number;
+  message: string;
+  slice?: number;
+  iteration?: number;
+}
+
+export interface ReconContext {
+  onProgress?: (p: ReconProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** One row of an iterative method's convergence history. */
+export interface HistoryEntry {
+  slice: number;
+  iteration: number;
+  objective?: number;
+  residual?: number;
+  stepSize?: number;
+  elapsedMs: number;
+  psnr?: number;
+  ssim?: number;
+}
+
+export interface ReconResult {
+  /** Magnitude image [slice][y][x]. */
+  image: RTensor;
+  /** Complex image [slice][y][x] when the method produces one (single coil, SENSE). */
+  complex?: CTensor;
+  history: HistoryEntry[];
+  method: string;
+  /** The options actually used, defaults filled in. */
+  options: Record<string, unknown>;
+  /** Notes for the user, e.g. which coil combination was chosen. */
+  notes: string[];
+}
+
+export interface ReconMethod<O extends object> {
+  id: string;
+  label: string;
+  description: string;
+  defaults: O;
+  run(input: ReconInput, options: Partial<O>, ctx?: ReconContext): Promise<ReconResult>;
+}
+
+export class ReconCancelled extends Error {
+  constructor() {
+    super('reconstruction cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+export function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new ReconCancelled();
+}
+
+/** Checks the input's shapes agree before any work starts, naming what is wrong. */
+export function validateInput(input: ReconInput): { slices: number; coils: number; ny: number; nx: number } {
+  const [slices, coils, ny, nx] = input.kspace.shape;
+  if (input.kspace.shape.length !== 4 || !slices || !coils || !ny || !nx) {
+    throw new RangeError(`k-space must be [slice][coil][ky][kx], got [${input.kspace.shape.join('x')}]`);
+  }
+  if (input.mask.shape[0] !== ny || input.mask.shape[1] !== nx) {
+    throw new RangeError(`mask is [${input.mask.shape.join('x')}] but k-space planes are [${ny}x${nx}]`);
+  }
+  const s = input.sens?.shape;
+  if (s && (s[0] !== slices || s[1] !== coils || s[2] !== ny || s[3] !== nx)) {
+    throw new RangeError(`coil maps are [${s.join('x')}] but k-space is [${slices}x${coils}x${ny}x${nx}]`);
+  }
+  const r = input.reference?.shape;
+  if (r && (r[0] !== slices || r[1] !== ny || r[2] !== nx)) {
+    throw new RangeError(`reference is [${r.join('x')}] but k-space slices are [${slices}x${ny}x${nx}]`);
+  }
+  for (let i = 0; i < input.kspace.data.length; i++) {
+    if (!Number.isFinite(input.kspace.data[i]!)) {
+      throw new RangeError(`k-space contains NaN or Infinity (first at complex index ${i >> 1})`);
+    }
+  }
+  return { slices, coils, ny, nx };
+}
