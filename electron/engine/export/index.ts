@@ -1,0 +1,4 @@
+export * from './atomic';
+export * from './png';
+export * from './report';
+export * from './recon-outputs';

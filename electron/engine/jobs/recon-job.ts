@@ -1,0 +1,208 @@
+/**
+ * One reconstruction job from a file on disk to a result with metrics and
+ * provenance: load -> (simulate acquisition | use the file's own sampling)
+ * -> recon/<method> -> metrics. The CLI, the compute host and batch export all
+ * run jobs through here, so the same spec gives the same bytes everywhere.
+ *
+ * prepareReconJob does everything that can fail because of the INPUT (bad
+ * file, mismatched shapes, absurd options) and throws JobInputError for it;
+ * executeReconJob then only computes.
+ */
+import type { CTensor, KSpaceVolume, RTensor, Volume } from '../array';
+import { numel } from '../array';
+import { simulate } from '../acquire';
+import { loadVolume } from '../io';
+import { sliceMetrics } from '../metrics';
+import type { ReconContext, ReconInput, ReconResult } from '../recon';
+import { methods, validateInput } from '../recon';
+import type { Mask, MaskSpec } from '../sampling';
+import { makeMask, maskFromData, maskFromKSpace } from '../sampling';
+import type { Provenance } from './provenance';
+import { makeProvenance, sha256Hex } from './provenance';
+
+export interface AcquisitionSpec {
+  mask: MaskSpec;
+  /** 1 = single coil. */
+  coils: number;
+  /** Image-domain SNR; undefined or Infinity = noiseless. */
+  snr?: number;
+  /** Add a smooth synthetic phase (default true: real scans have phase). */
+  phase?: boolean;
+  seed: number;
+}
+
+export interface ReconJobSpec {
+  input: string;
+  /** Half-open slice range [start, end) of the input; default all. */
+  slices?: [number, number];
+  /** 4D inputs: which volume. */
+  volumeIndex?: number;
+  /** How to read an ambiguous file (BART .cfl): as k-space or as an image. */
+  kind?: 'image' | 'kspace';
+  /** For image input: how to simulate the acquisition. */
+  acquisition?: AcquisitionSpec;
+  /** For k-space input: override the file's own sampling with this mask file. */
+  maskFile?: string;
+  sensFile?: string;
+  referenceFile?: string;
+  method: string;
+  options?: Record<string, unknown>;
+}
+
+export class JobInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobInputError';
+  }
+}
+
+export interface PreparedJob {
+  spec: ReconJobSpec;
+  volume: Volume;
+  slices: [number, number];
+  input: ReconInput;
+  mask: Mask;
+}
+
+export interface SliceMetric {
+  slice: number;
+  nmse: number;
+  psnr: number;
+  ssim: number;
+}
+
+export interface JobMetrics {
+  dataRange: number;
+  perSlice: SliceMetric[];
+  volume: { nmse: number; psnr: number; ssim: number };
+}
+
+export interface ReconJobResult extends PreparedJob {
+  result: ReconResult;
+  metrics?: JobMetrics;
+  provenance: Provenance;
+}
+
+function takeSlices<T extends RTensor | CTensor>(t: T, [a, b]: [number, number], complex: boolean): T {
+  const per = (complex ? 2 : 1) * numel(t.shape.slice(1));
+  return { shape: [b - a, ...t.shape.slice(1)], data: t.data.slice(a * per, b * per) } as unknown as T;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function prepareReconJob(spec: ReconJobSpec): Promise<PreparedJob> {
+  if (!methods[spec.method]) {
+    throw new JobInputError(`unknown method "${spec.method}" (available: ${Object.keys(methods).join(', ')})`);
+  }
+  // Reader errors already name the file; pass them through unchanged.
+  const volume = await loadVolume(spec.input, {
+    ...(spec.kind ? { kind: spec.kind } : {}),
+    ...(spec.volumeIndex !== undefined ? { volume: spec.volumeIndex } : {}),
+  });
+  const total = volume.kind === 'image' ? volume.image.shape[0]! : volume.kspace.shape[0]!;
+  const slices = spec.slices ?? [0, total];
+  if (!(slices[0] >= 0 && slices[1] <= total && slices[0] < slices[1])) {
+    throw new JobInputError(`${spec.input}: slices ${slices[0]}:${slices[1]} are outside its ${total} slices (0:${total})`);
+  }
+  try {
+    if (volume.kind === 'image') return prepareFromImage(spec, volume, slices);
+    return await prepareFromKSpace(spec, volume, slices);
+  } catch (e) {
+    if (e instanceof JobInputError) throw e;
+    if (e instanceof RangeError || e instanceof TypeError) throw new JobInputError(`${spec.input}: ${describe(e)}`);
+    throw e;
+  }
+}
+
+function prepareFromImage(spec: ReconJobSpec, volume: Extract<Volume, { kind: 'image' }>, slices: [number, number]): PreparedJob {
+  if (!spec.acquisition) throw new JobInputError(`${spec.input}: is an image; an acquisition (mask, acceleration) is needed to undersample it`);
+  const image = takeSlices(volume.image, slices, false);
+  const acq = spec.acquisition;
+  const scan = simulate(image, {
+    seed: acq.seed,
+    coils: acq.coils,
+    ...(acq.snr !== undefined && Number.isFinite(acq.snr) ? { snr: acq.snr } : {}),
+    phase: { enabled: acq.phase ?? true },
+    mask: acq.mask,
+  });
+  const input: ReconInput = {
+    kspace: scan.kspace,
+    mask: { shape: scan.mask.shape, data: scan.mask.data },
+    reference: scan.reference,
+  };
+  if (acq.coils > 1) input.sens = scan.sens;
+  return { spec, volume, slices, input, mask: scan.mask };
+}
+
+async function prepareFromKSpace(spec: ReconJobSpec, volume: KSpaceVolume, slices: [number, number]): Promise<PreparedJob> {
+  const kspace = takeSlices(volume.kspace, slices, true);
+  const [, coils, ny, nx] = kspace.shape as [number, number, number, number];
+  let mask: Mask;
+  if (spec.maskFile) {
+    const mv = await loadVolume(spec.maskFile, { kind: 'image' });
+    const m = mv.kind === 'image' ? mv.image : undefined;
+    if (!m || m.shape[m.shape.length - 2] !== ny || m.shape[m.shape.length - 1] !== nx) {
+      throw new JobInputError(`${spec.maskFile}: mask must be ${ny}x${nx} to match the k-space`);
+    }
+    mask = maskFromData(Float32Array.from(m.data.subarray(0, ny * nx), (v) => (v > 0 ? 1 : 0)), ny, nx);
+  } else if (volume.mask) {
+    mask = maskFromData(volume.mask.data, ny, nx);
+  } else {
+    // Unsampled = exactly zero (BART's convention): recover the pattern from the data.
+    mask = maskFromKSpace(kspace.data.subarray(0, 2 * coils * ny * nx), coils, ny, nx);
+  }
+  const input: ReconInput = { kspace, mask: { shape: mask.shape, data: mask.data } };
+  if (spec.sensFile) {
+    const sv = await loadVolume(spec.sensFile, { kind: 'kspace' });
+    if (sv.kind !== 'kspace') throw new JobInputError(`${spec.sensFile}: coil maps must be complex [slice][coil][y][x] data`);
+    const sens = sv.kspace.shape[0] === volume.kspace.shape[0] ? takeSlices(sv.kspace, slices, true) : sv.kspace;
+    input.sens = sens;
+  } else if (volume.sens) {
+    input.sens = takeSlices(volume.sens, slices, true);
+  }
+  if (spec.referenceFile) {
+    const rv = await loadVolume(spec.referenceFile, { kind: 'image' });
+    if (rv.kind !== 'image') throw new JobInputError(`${spec.referenceFile}: reference must be an image`);
+    input.reference = rv.image.shape[0] === volume.kspace.shape[0] ? takeSlices(rv.image, slices, false) : rv.image;
+  } else if (volume.reference) {
+    input.reference = takeSlices(volume.reference, slices, false);
+  }
+  try {
+    validateInput(input);
+  } catch (e) {
+    throw new JobInputError(`${spec.input}: ${describe(e)}`);
+  }
+  return { spec, volume, slices, input, mask };
+}
+
+export function computeMetrics(reference: RTensor, image: RTensor, firstSlice: number): JobMetrics {
+  const [slices, ny, nx] = reference.shape as [number, number, number];
+  const m = sliceMetrics(reference.data, image.data, slices, ny, nx);
+  return {
+    dataRange: m.maxval,
+    perSlice: m.slices.map((s, i) => ({ slice: firstSlice + i, nmse: s.nmse, psnr: s.psnr, ssim: s.ssim })),
+    volume: { nmse: m.volume.nmse, psnr: m.volume.psnr, ssim: m.volume.ssim },
+  };
+}
+
+export async function executeReconJob(job: PreparedJob, ctx: ReconContext = {}): Promise<ReconJobResult> {
+  const method = methods[job.spec.method]!;
+  const result = await method.run(job.input, job.spec.options ?? {}, ctx);
+  const metrics = job.input.reference ? computeMetrics(job.input.reference, result.image, job.slices[0]) : undefined;
+  const acq = job.volume.kind === 'image' ? job.spec.acquisition : undefined;
+  const provenance = makeProvenance({
+    method: result.method,
+    options: result.options,
+    ...(acq ? { seed: acq.seed, acquisition: { ...acq } } : {}),
+    input: { path: job.spec.input, format: job.volume.source.format, sha256: job.volume.source.sha256, slices: job.slices },
+    mask: { spec: job.mask.spec, acceleration: job.mask.accel, shape: job.mask.shape, sha256: sha256Hex(job.mask.data) },
+    notes: result.notes,
+  });
+  return { ...job, result, ...(metrics ? { metrics } : {}), provenance };
+}
+
+export async function runReconJob(spec: ReconJobSpec, ctx: ReconContext = {}): Promise<ReconJobResult> {
+  return executeReconJob(await prepareReconJob(spec), ctx);
+}
