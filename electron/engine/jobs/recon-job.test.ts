@@ -38,6 +38,8 @@ beforeAll(() => {
   bart('fmac', p('ks'), p('mask'), p('under'));
   bart('fft', '-i', '-u', '3', p('under'), p('coils'));
   bart('rss', '8', p('coils'), p('zf'));
+  bart('ecalib', '-m1', p('ks'), p('maps'));
+  bart('fmac', '-C', '-s', '8', p('coils'), p('maps'), p('sensezf'));
   bart('fft', '-i', '-u', '3', p('ks'), p('full'));
   bart('rss', '8', p('full'), p('ref'));
 });
@@ -65,6 +67,19 @@ describe('k-space input from BART', () => {
     expect(job.metrics!.volume.psnr).toBeGreaterThan(15);
     expect(job.metrics!.volume.ssim).toBeLessThan(0.999);
     expect(job.provenance.mask!.acceleration).toBe(job.mask.accel);
+  });
+
+  it('combines coils with ESPIRiT maps from bart ecalib as BART does', async () => {
+    const job = await runReconJob({
+      input: join(dir, 'under.cfl'),
+      kind: 'kspace',
+      sensFile: join(dir, 'maps.cfl'),
+      method: 'zero-filled',
+    });
+    expect(job.result.options.combineUsed).toBe('sense');
+    // BART: sum_c conj(S_c) F^-1 y_c; ESPIRiT maps have unit norm inside their support.
+    const bartSense = await loadVolume(join(dir, 'sensezf.cfl'), { kind: 'image' });
+    expect(nrmse(imageOf(bartSense), job.result.image.data)).toBeLessThan(1e-3);
   });
 
   it('refuses a reference whose matrix does not match the k-space', async () => {
