@@ -44,6 +44,27 @@ beforeAll(() => {
   bart('rss', '8', p('full'), p('ref'));
 });
 
+describe('image input', () => {
+  it('uses signed inputs as magnitudes and says so in the provenance', async () => {
+    const sample = join(__dirname, '../../../resources/samples/t1-brain-itk.nii.gz');
+    const negated = join(dir, 'negated.nii.gz');
+    execFileSync('/usr/bin/python3', ['-c', `
+import nibabel as nib, numpy as np, sys
+im = nib.load(sys.argv[1])
+nib.save(nib.Nifti1Image(-np.asarray(im.dataobj, dtype=np.float32), im.affine), sys.argv[2])`, sample, negated]);
+    const spec = {
+      method: 'zero-filled',
+      slices: [2, 4] as [number, number],
+      acquisition: { mask: { kind: 'random' as const, accel: 4, centerFraction: 0.08, seed: 3 }, coils: 2, seed: 3 },
+    };
+    const plain = await runReconJob({ ...spec, input: sample });
+    const signed = await runReconJob({ ...spec, input: negated });
+    expect(signed.result.image.data).toEqual(plain.result.image.data);
+    expect(signed.provenance.notes!.join(' ')).toMatch(/negative input values used as magnitudes/);
+    expect(plain.provenance.notes!.join(' ')).not.toMatch(/negative/);
+  });
+});
+
 describe('k-space input from BART', () => {
   it('recovers the sampling from exactly-zero entries and matches BART zero-filled RSS', async () => {
     const job = await runReconJob({

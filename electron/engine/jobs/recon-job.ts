@@ -62,6 +62,8 @@ export interface PreparedJob {
   slices: [number, number];
   input: ReconInput;
   mask: Mask;
+  /** What preparation changed about the input, for the provenance. */
+  notes: string[];
 }
 
 export interface SliceMetric {
@@ -119,6 +121,15 @@ export async function prepareReconJob(spec: ReconJobSpec): Promise<PreparedJob> 
 function prepareFromImage(spec: ReconJobSpec, volume: Extract<Volume, { kind: 'image' }>, slices: [number, number]): PreparedJob {
   if (!spec.acquisition) throw new JobInputError(`${spec.input}: is an image; an acquisition (mask, acceleration) is needed to undersample it`);
   const image = takeSlices(volume.image, slices, false);
+  // The simulator takes a magnitude; signed inputs (scaled DICOM, resampled
+  // NIfTI) are used as |value|, which is what a magnitude scan would show.
+  let negatives = 0;
+  for (let i = 0; i < image.data.length; i++) {
+    if (image.data[i]! < 0) {
+      image.data[i] = -image.data[i]!;
+      negatives++;
+    }
+  }
   const acq = spec.acquisition;
   const scan = simulate(image, {
     seed: acq.seed,
@@ -133,7 +144,8 @@ function prepareFromImage(spec: ReconJobSpec, volume: Extract<Volume, { kind: 'i
     reference: scan.reference,
   };
   if (acq.coils > 1) input.sens = scan.sens;
-  return { spec, volume, slices, input, mask: scan.mask };
+  const notes = negatives ? [`${negatives} negative input values used as magnitudes`] : [];
+  return { spec, volume, slices, input, mask: scan.mask, notes };
 }
 
 async function prepareFromKSpace(spec: ReconJobSpec, volume: KSpaceVolume, slices: [number, number]): Promise<PreparedJob> {
@@ -174,7 +186,7 @@ async function prepareFromKSpace(spec: ReconJobSpec, volume: KSpaceVolume, slice
   } catch (e) {
     throw new JobInputError(`${spec.input}: ${describe(e)}`);
   }
-  return { spec, volume, slices, input, mask };
+  return { spec, volume, slices, input, mask, notes: [] };
 }
 
 export function computeMetrics(reference: RTensor, image: RTensor, firstSlice: number): JobMetrics {
@@ -198,7 +210,7 @@ export async function executeReconJob(job: PreparedJob, ctx: ReconContext = {}):
     ...(acq ? { seed: acq.seed, acquisition: { ...acq } } : {}),
     input: { path: job.spec.input, format: job.volume.source.format, sha256: job.volume.source.sha256, slices: job.slices },
     mask: { spec: job.mask.spec, acceleration: job.mask.accel, shape: job.mask.shape, sha256: sha256Hex(job.mask.data) },
-    notes: result.notes,
+    notes: [...job.notes, ...result.notes],
   });
   return { ...job, result, ...(metrics ? { metrics } : {}), provenance };
 }
