@@ -7,8 +7,14 @@ import { dirname, join, resolve } from 'node:path';
 
 export const SAMPLE_FILE = 't1-brain-itk.nii.gz';
 
-/** Walks up from this file to the repository (or app) root holding resources/. */
+/**
+ * The folder holding samples/ (and later models/): Electron's resourcesPath in
+ * a packaged app (electron-builder's extraResources), else the repository's
+ * resources/ found by walking up from this file.
+ */
 export function resourcesDir(from = __dirname): string {
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
+  if (packaged && existsSync(join(packaged, 'samples'))) return packaged;
   let dir = resolve(from);
   for (;;) {
     const candidate = join(dir, 'resources');
