@@ -5,10 +5,13 @@ export const NATIVE_SYNTAXES: Record<string, { name: string; littleEndian: boole
   '1.2.840.10008.1.2': { name: 'Implicit VR Little Endian', littleEndian: true },
   '1.2.840.10008.1.2.1': { name: 'Explicit VR Little Endian', littleEndian: true },
   '1.2.840.10008.1.2.2': { name: 'Explicit VR Big Endian', littleEndian: false },
+  // The dataset is deflated, the pixels inside it are plain little endian.
+  '1.2.840.10008.1.2.1.99': { name: 'Deflated Explicit VR Little Endian', littleEndian: true },
 };
 
+export const DEFLATED_SYNTAX = '1.2.840.10008.1.2.1.99';
+
 const OTHER_SYNTAXES: Record<string, string> = {
-  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian',
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline (Process 1)',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended (Process 2 & 4)',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless, Non-Hierarchical (Process 14)',
@@ -46,6 +49,15 @@ const SOP_CLASSES: Record<string, string> = {
   '1.2.840.10008.5.1.4.1.1.4.1': 'Enhanced MR Image',
   '1.2.840.10008.5.1.4.1.1.2': 'CT Image',
   '1.2.840.10008.5.1.4.1.1.481.2': 'RT Dose',
+  '1.2.840.10008.5.1.4.1.1.11.1': 'Grayscale Softcopy Presentation State',
+  '1.2.840.10008.5.1.4.1.1.11.2': 'Color Softcopy Presentation State',
+  '1.2.840.10008.5.1.4.1.1.88.59': 'Key Object Selection',
+  '1.2.840.10008.5.1.4.1.1.4.2': 'MR Spectroscopy',
+  '1.2.840.10008.5.1.4.1.1.7': 'Secondary Capture Image',
+  '1.2.840.10008.5.1.4.1.1.1': 'Computed Radiography Image',
+  '1.2.840.10008.5.1.4.1.1.6.1': 'Ultrasound Image',
+  '1.2.840.10008.5.1.4.1.1.3.1': 'Ultrasound Multi-frame Image',
+  '1.3.12.2.1107.5.9.1': 'Siemens CSA Non-Image',
 };
 
 export function sopClassLabel(uid: string | undefined): string {

@@ -4,7 +4,20 @@
  */
 export { ReaderError, MAX_VOXELS } from './errors';
 export { readNifti, looksLikeNifti, type NiftiOptions } from './nifti';
-export { readDicom, readDicomSeries, isDicom, type DicomFile } from './dicom';
+export {
+  readDicom,
+  readDicomSeries,
+  isDicom,
+  loadDicomCodecs,
+  looksLikeDicom,
+  listDicomSeriesFromFiles,
+  type DicomFile,
+  type SeriesSummary,
+  type SeriesListing,
+  type NonImageObject,
+  type DicomReadOptions,
+} from './dicom';
+export { listDicomSeries } from './dicom-scan';
 export {
   readCfl,
   parseCflHeader,
