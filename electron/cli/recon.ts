@@ -30,7 +30,10 @@ Sampling (image input):
 Reconstruction:
   --method NAME           ${Object.keys(methods).join(', ')} (default zero-filled)
   --combine MODE          multi-coil: auto | rss | sense (default auto)
-  --sens FILE             coil maps [coil][y][x] (k-space input)
+  --sens FILE|espirit|walsh|none
+                          coil maps [coil][y][x] (k-space input), or how to estimate
+                          them from the calibration region when the input has none
+                          (multi-coil k-space default: espirit, as BART's ecalib)
   --reference FILE        ground-truth image for metrics (k-space input)
 Input and output:
   --slices A:B            half-open slice range, e.g. 40:60 (default all)
@@ -116,9 +119,13 @@ export function reconSpecFromArgs(values: Record<string, string | boolean | unde
     if (!existsSync(maskArg)) throw new UsageError(`--mask: "${maskArg}" is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file`);
     spec.maskFile = maskArg;
   }
+  const SENS_ESTIMATES = ['espirit', 'walsh', 'none'] as const;
+  if (typeof values.sens === 'string' && (SENS_ESTIMATES as readonly string[]).includes(values.sens) && !existsSync(values.sens)) {
+    spec.sensEstimate = values.sens as (typeof SENS_ESTIMATES)[number];
+  }
   for (const [flag, key] of [['sens', 'sensFile'], ['reference', 'referenceFile']] as const) {
     const v = values[flag];
-    if (v === undefined) continue;
+    if (v === undefined || (flag === 'sens' && spec.sensEstimate)) continue;
     if (typeof v !== 'string' || !existsSync(v)) throw new UsageError(`--${flag}: file "${String(v)}" does not exist`);
     spec[key] = v;
   }

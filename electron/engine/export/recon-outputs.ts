@@ -10,6 +10,7 @@
 import type { RTensor } from '../array';
 import { displayFlipY } from '../array';
 import type { ReconJobResult } from '../jobs/recon-job';
+import { centerCrop } from '../jobs/recon-job';
 import { StagedDir } from './atomic';
 import { encodePng, flipRows, toUint16 } from './png';
 import { metricsCsv } from './report';
@@ -30,8 +31,9 @@ export function writeReconOutputs(job: ReconJobResult, outDir: string, opts: { o
   const staged = new StagedDir(outDir, opts);
   const files: string[] = [];
   try {
-    const ref = job.input.reference;
-    const img = job.result.image;
+    // A reference at the recon size (fastMRI) means the image is shown cropped to it, as fastMRI does.
+    const ref = job.reference ?? job.input.reference;
+    const img = ref ? centerCrop(job.result.image, ref.shape[1]!, ref.shape[2]!) : job.result.image;
     const [slices, ny, nx] = img.shape as [number, number, number];
     // One scale for reference and reconstruction so their pixel values compare directly.
     const peak = Math.max(maxOf(ref), maxOf(img));

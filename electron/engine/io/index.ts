@@ -32,3 +32,4 @@ export {
   type CflKind,
 } from './cfl';
 export { loadVolume, type LoadOptions } from './load';
+export { readFastMri, openFastMri, type FastMriHandle, type FastMriInfo } from './hdf5';

@@ -55,7 +55,7 @@ describe('loadVolume picks the reader by content', () => {
     expect((await loadError(txt)).problem).toMatch(/^unrecognised file format/);
     const h5 = join(tmp, 'file1000001.h5');
     writeFileSync(h5, Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
-    expect((await loadError(h5)).problem).toMatch(/HDF5 \(fastMRI \/ ISMRMRD\) files are not supported yet/);
+    expect((await loadError(h5)).problem).toMatch(/not a readable HDF5 file/);
     const gz = join(tmp, 'text.nii.gz');
     writeFileSync(gz, gzipSync(Buffer.from('just text')));
     expect((await loadError(gz)).problem).toBe('gzip file holds neither NIfTI nor DICOM data');

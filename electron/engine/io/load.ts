@@ -4,34 +4,44 @@
  * source's SHA-256.
  *
  *   NIfTI   .nii, .nii.gz          sizeof_hdr 348/540 + magic (gzip unwrapped first)
- *   DICOM   any name, or a folder  'DICM' at byte 128
+ *   DICOM   any name, or a folder  'DICM' at byte 128 (folders: dicom-scan.ts)
  *   BART    foo.cfl, foo.hdr, foo  "# Dimensions" header beside a .cfl
+ *   HDF5    any name (fastMRI)     "\x89HDF\r\n\x1a\n" at byte 0 (hdf5.ts reads it in place,
+ *                                  a slice at a time; opts.slices limits what is read)
  *
  * source.sha256 is the hash of the file as stored (the .nii.gz, not its
  * contents); for BART of the .hdr bytes followed by the .cfl bytes; for a
  * DICOM folder of the text made of one "<sha256>  <relative path>\n" line per
- * DICOM file, in sorted path order (sha256sum's format).
+ * file of the series read, in sorted path order (sha256sum's format); for
+ * HDF5 of the file streamed from disk (never held in memory whole).
  */
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { Volume } from '../array';
 import { cflToVolume, readCfl, type CflKind } from './cfl';
-import { isDicom, readDicom, readDicomSeries, type DicomFile } from './dicom';
+import { isDicom, loadDicomCodecs, readDicom } from './dicom';
+import { loadDicomFolder, needsCodecs } from './dicom-scan';
 import { ReaderError } from './errors';
-import { looksLikeNifti, readNifti } from './nifti';
+import { readFastMri } from './hdf5';
+import { looksLikeNifti, niftiDataEnd, readNifti } from './nifti';
 
 export interface LoadOptions {
   /** For BART data: how to interpret it (default: see defaultCflKind in cfl.ts). */
   kind?: CflKind;
-  /** For 4D NIfTI: which volume (default 0). */
+  /** For 4D NIfTI or a 4D DICOM series: which volume / time point (default 0). */
   volume?: number;
+  /** For a DICOM folder: series id or SeriesInstanceUID (see listDicomSeries); default the largest series. */
+  series?: string;
+  /**
+   * For HDF5 (fastMRI): read only this half-open slice range; the volume then
+   * holds those slices and meta.sliceStart / meta.sliceTotal say which. Other
+   * formats ignore it.
+   */
+  slices?: [number, number];
 }
-
-/** A folder with more files than this is probably not one series. */
-const MAX_FOLDER_FILES = 20000;
-const MAX_FOLDER_DEPTH = 8;
 
 function sha256(...parts: Uint8Array[]): string {
   const h = createHash('sha256');
@@ -68,11 +78,27 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const startsWith = (b: Uint8Array, magic: number[]): boolean => magic.every((v, i) => b[i] === v);
 const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
+/**
+ * Gunzips, refusing decompression bombs: when the first bytes hold a NIfTI
+ * header, the output may not exceed the size it declares (twice, or +1 MiB,
+ * for trailing extras) - checked while inflating, before the memory is taken.
+ */
 function gunzip(bytes: Uint8Array, path: string): Uint8Array {
+  let declared: number | undefined;
   try {
-    const out = gunzipSync(bytes);
+    const head = gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    declared = niftiDataEnd(new Uint8Array(head.buffer, head.byteOffset, head.byteLength));
+  } catch {
+    // Not inflatable even in part: the full attempt below reports it.
+  }
+  const limit = declared === undefined ? undefined : Math.min(declared + Math.max(declared, 2 ** 20), 2 ** 32);
+  try {
+    const out = gunzipSync(bytes, limit === undefined ? {} : { maxOutputLength: limit });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReaderError(path, `gzip data inflates to more than ${limit} bytes, though the NIfTI header declares ${declared} (corrupt file or decompression bomb)`);
+    }
     throw new ReaderError(path, `corrupt or truncated gzip data (${(e as Error).message})`);
   }
 }
@@ -80,14 +106,18 @@ function gunzip(bytes: Uint8Array, path: string): Uint8Array {
 /** Reads a scan from a file, a BART base name, or a DICOM folder. */
 export async function loadVolume(path: string, opts: LoadOptions = {}): Promise<Volume> {
   const st = await statOrNull(path);
-  if (st?.isDirectory()) return loadDicomFolder(path);
+  if (st?.isDirectory()) return loadDicomFolder(path, { series: opts.series, volume: opts.volume });
   const lower = path.toLowerCase();
   if (!st) {
     // `foo` naming foo.hdr + foo.cfl.
     if ((await statOrNull(`${path}.cfl`)) && (await statOrNull(`${path}.hdr`))) return loadCfl(path, opts);
     throw new ReaderError(path, 'file not found');
   }
+  // A FIFO or device would block the read forever (or never end).
+  if (!st.isFile()) throw new ReaderError(path, 'not a regular file or folder');
   if (lower.endsWith('.cfl')) return loadCfl(path.slice(0, -4), opts);
+  // Before readBytes: a fastMRI file can be gigabytes and is read a slice at a time.
+  if (await hasHdf5Magic(path)) return loadHdf5(path, opts);
   let bytes = await readBytes(path);
   if (bytes.length === 0) throw new ReaderError(path, 'empty file');
   if (lower.endsWith('.hdr') && new TextDecoder().decode(bytes.subarray(0, 256)).includes('# Dimensions')) {
@@ -100,13 +130,12 @@ export async function loadVolume(path: string, opts: LoadOptions = {}): Promise<
     if (!looksLikeNifti(bytes) && !isDicom(bytes)) throw new ReaderError(path, 'gzip file holds neither NIfTI nor DICOM data');
   }
   if (looksLikeNifti(bytes)) return stamp(readNifti(bytes, path, { volume: opts.volume }));
-  if (isDicom(bytes)) return stamp(readDicom(bytes, path));
-  if (startsWith(bytes, HDF5_MAGIC)) {
-    throw new ReaderError(path, 'HDF5 (fastMRI / ISMRMRD) files are not supported yet');
+  if (isDicom(bytes) || lower.endsWith('.dcm')) {
+    if (needsCodecs(bytes)) await loadDicomCodecs();
+    return stamp(readDicom(bytes, path, { volume: opts.volume }));
   }
   // No known magic: let the parser the extension names explain what is wrong.
   if (/\.nii(\.gz)?$/.test(lower) || lower.endsWith('.hdr')) return stamp(readNifti(bytes, path, { volume: opts.volume }));
-  if (lower.endsWith('.dcm')) return stamp(readDicom(bytes, path));
   throw new ReaderError(path, 'unrecognised file format (not NIfTI, DICOM, or a BART .cfl/.hdr pair)');
 }
 
@@ -120,57 +149,32 @@ async function loadCfl(base: string, opts: LoadOptions): Promise<Volume> {
   return { ...v, source: { path: cflPath, format: 'cfl', sha256: sha256(hdr, cfl) } };
 }
 
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries;
+async function hasHdf5Magic(path: string): Promise<boolean> {
+  const head = new Uint8Array(HDF5_MAGIC.length);
+  try {
+    const fh = await openFile(path, 'r');
     try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      throw fsError(dir, e);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      return bytesRead === head.length && startsWith(head, HDF5_MAGIC);
+    } finally {
+      await fh.close();
     }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory() && depth < MAX_FOLDER_DEPTH) await walk(p, depth + 1);
-      else if (e.isFile()) out.push(p);
-      if (out.length > MAX_FOLDER_FILES) {
-        throw new ReaderError(root, `more than ${MAX_FOLDER_FILES} files; choose the folder of one series`);
-      }
-    }
-  };
-  await walk(root, 0);
-  return out.sort();
+  } catch (e) {
+    throw fsError(path, e);
+  }
 }
 
-/** Only files with the DICM marker are read whole; the rest are passed on as their first bytes so they get a note. */
-async function loadDicomFolder(folder: string): Promise<Volume> {
-  const files: DicomFile[] = [];
-  const lines: string[] = [];
-  for (const path of await listFiles(folder)) {
-    const head = new Uint8Array(132);
-    let got = 0;
-    try {
-      const fh = await open(path, 'r');
-      try {
-        got = (await fh.read(head, 0, 132, 0)).bytesRead;
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      throw fsError(path, e);
-    }
-    const first = head.subarray(0, got);
-    if (!isDicom(first)) {
-      files.push({ name: path, bytes: first });
-      continue;
-    }
-    const bytes = await readBytes(path);
-    files.push({ name: path, bytes });
-    lines.push(`${sha256(bytes)}  ${relative(folder, path)}\n`);
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
+  } catch (e) {
+    throw fsError(path, e);
   }
-  if (files.length === 0) throw new ReaderError(folder, 'empty folder');
-  const v = readDicomSeries(files, folder);
-  const digest = sha256(new TextEncoder().encode(lines.join('')));
-  return { ...v, source: { path: folder, format: 'dicom', sha256: digest }, meta: { ...v.meta, folder: basename(folder) } };
+  return h.digest('hex');
+}
+
+async function loadHdf5(path: string, opts: LoadOptions): Promise<Volume> {
+  const v = await readFastMri(path, opts.slices ? { slices: opts.slices } : {});
+  return { ...v, source: { path, format: 'hdf5', sha256: await sha256File(path) } };
 }
