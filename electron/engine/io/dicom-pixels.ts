@@ -155,8 +155,37 @@ function toGrey(bytes: Uint8Array, offset: number, count: number, le: boolean, L
   }
 }
 
-/** Decoded, rescaled frames of one file: Float32Array of frames * rows * cols. */
-export function decodePixels(f: PixelSource): Float32Array {
+/**
+ * Cheap checks that the Pixel Data holds what the header claims (native:
+ * byte count; encapsulated: fragments inside the file, at least one per
+ * frame), so callers can run them on every file before allocating a volume.
+ */
+export function checkPixelData(f: PixelSource): void {
+  const el = f.ds.elements.x7fe00010;
+  if (!el) throw new ReaderError(f.name, 'no Pixel Data');
+  const compressed = Boolean(el.encapsulatedPixelData);
+  const L = layoutOf(f, compressed);
+  const bytes = f.ds.byteArray;
+  const plane = f.rows * f.cols;
+  if (compressed) {
+    const frags = el.fragments ?? [];
+    if (frags.length === 0) throw new ReaderError(f.name, 'encapsulated Pixel Data has no fragments');
+    for (const fr of frags) checkLength(f.name, bytes.length, fr.position, fr.length, 'Pixel Data fragment');
+    if (f.frames > frags.length) throw new ReaderError(f.name, `NumberOfFrames ${f.frames} but Pixel Data has only ${frags.length} fragments`);
+    return;
+  }
+  const need = L.allocated === 1 ? Math.ceil((f.frames * plane) / 8) : (f.frames * plane * L.spp * L.allocated) / 8;
+  checkLength(f.name, bytes.length, el.dataOffset, need, `Pixel Data (${f.frames} x ${f.rows} x ${f.cols} x ${L.allocated === 1 ? '1 bit' : `${(L.spp * L.allocated) / 8} bytes`})`);
+  if (el.length < need) {
+    throw new ReaderError(f.name, `Pixel Data element holds ${el.length} bytes but Rows x Columns x Frames x BitsAllocated/8 = ${need}`);
+  }
+}
+
+/**
+ * Decoded, rescaled frames of one file: Float32Array of frames * rows * cols,
+ * written into `into` when given (a view of the caller's volume, saving a copy).
+ */
+export function decodePixels(f: PixelSource, into?: Float32Array<ArrayBuffer>): Float32Array {
   const { ds, name } = f;
   const el = ds.elements.x7fe00010;
   if (!el) throw new ReaderError(name, 'no Pixel Data');
@@ -175,7 +204,8 @@ export function decodePixels(f: PixelSource): Float32Array {
   if (!compressed && L.allocated > 1) {
     checkLength(name, bytes.length, el.dataOffset, (f.frames * plane * L.spp * L.allocated) / 8, `Pixel Data (${f.frames} x ${f.rows} x ${f.cols} x ${(L.spp * L.allocated) / 8} bytes)`);
   }
-  const out = new Float32Array(f.frames * plane);
+  if (into && into.length !== f.frames * plane) throw new RangeError(`decodePixels: output holds ${into.length} values, ${name} has ${f.frames * plane}`);
+  const out = into ?? new Float32Array(f.frames * plane);
   if (compressed) {
     const spec: FrameSpec = { rows: f.rows, cols: f.cols, samples: L.spp, bytes: (L.allocated / 8) as 1 | 2 | 4, file: name };
     frames.forEach((data, k) => toGrey(decodeFrame(kind!, data, spec), 0, plane, true, L, out, k * plane));

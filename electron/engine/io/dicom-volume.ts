@@ -19,7 +19,7 @@ import type { ImageVolume, Meta } from '../array';
 import { dsString, floats, frameFloats, group, type FileInfo } from './dicom-header';
 import { sameOrientation } from './dicom-series';
 import { mosaicPositions, splitMosaic, type Vec3 } from './dicom-mosaic';
-import { decodePixels } from './dicom-pixels';
+import { checkPixelData, decodePixels } from './dicom-pixels';
 import { ReaderError } from './errors';
 
 interface Slice {
@@ -125,23 +125,40 @@ export function buildVolume(series: FileInfo[], label: string, opts: BuildOption
   }
 
   const plane = sliceRows * sliceCols;
+  // Every file's Pixel Data must hold what its header claims before the volume is allocated.
+  const used = new Map<FileInfo, number>();
+  for (const s of slices) used.set(s.file, (used.get(s.file) ?? 0) + 1);
+  for (const f of used.keys()) checkPixelData(f);
   const image = new Float32Array(slices.length * plane);
+  // Single-slice files decode straight into the volume; multi-slice files are
+  // decoded once and released after their last slice (peak memory ~ the volume).
   const decoded = new Map<FileInfo, Float32Array>();
   slices.forEach((s, k) => {
+    const dest = image.subarray(k * plane, (k + 1) * plane);
+    if (s.file.frames === 1 && !s.file.mosaic) {
+      decodePixels(s.file, dest);
+      return;
+    }
     let px = decoded.get(s.file);
     if (!px) {
       px = decodePixels(s.file);
       if (s.file.mosaic) px = splitMosaic(px, s.file.frames, s.file.rows, s.file.cols, s.file.mosaic);
       decoded.set(s.file, px);
     }
-    image.set(px.subarray(s.index * plane, (s.index + 1) * plane), k * plane);
+    dest.set(px.subarray(s.index * plane, (s.index + 1) * plane));
+    const left = used.get(s.file)! - 1;
+    used.set(s.file, left);
+    if (left === 0) decoded.delete(s.file);
   });
 
   // Geometry. PixelSpacing is [between rows (y), between columns (x)].
-  const ps = frameFloats(first.ds, 0, 'x00289110', 'x00280030', 2);
-  if (!ps) notes.push('no PixelSpacing; 1 mm assumed');
+  const positive = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
+  const rawPs = frameFloats(first.ds, 0, 'x00289110', 'x00280030', 2);
+  const ps = rawPs && rawPs.every(positive) ? rawPs : undefined;
+  if (!ps) notes.push(rawPs ? `PixelSpacing ${rawPs.join('\\')} is not positive; 1 mm assumed` : 'no PixelSpacing; 1 mm assumed');
   const [dy, dx] = ps ?? [1, 1];
-  const thickness = spacingBetween(first) ?? 1;
+  const rawThickness = spacingBetween(first);
+  const thickness = positive(rawThickness) ? rawThickness : 1;
   const p0 = slices[0]!.position;
   const pn = slices[slices.length - 1]!.position;
   let step: Vec3 | undefined;
@@ -155,12 +172,18 @@ export function buildVolume(series: FileInfo[], label: string, opts: BuildOption
   } else if (normal) {
     step = normal.map((v) => v * thickness) as Vec3;
   }
-  const sliceSpacing = step ? Math.hypot(...step) : thickness;
+  // Corrupt positions (1e308, ...) can overflow: fall back rather than pass on Infinity.
+  const stepSize = step ? Math.hypot(...step) : thickness;
+  const sliceSpacing = positive(stepSize) ? stepSize : thickness;
   let affine: number[] | undefined;
   if (iop && step && p0) {
     const lps = [0, 1, 2].map((i) => [iop[i]! * dx!, iop[3 + i]! * dy!, step![i]!, p0[i]!]);
     const flip = [-1, -1, 1];
     affine = [...lps.flatMap((row, i) => row.map((v) => v * flip[i]! + 0)), 0, 0, 0, 1];
+    if (!affine.every(Number.isFinite)) {
+      affine = undefined;
+      notes.push('ImagePositionPatient/ImageOrientationPatient overflow; no affine');
+    }
   }
 
   const str = (tag: string): string | undefined => dsString(first.ds, tag);

@@ -25,18 +25,86 @@ type H5 = typeof import('h5wasm/node');
 
 let loading: Promise<H5> | undefined;
 
+/**
+ * The HDF5 heap (WASM memory) only ever grows, up to 2 GiB, and a corrupt
+ * file can make HDF5 ask for that much (a garbage variable-length string
+ * length, a bogus chunk size): seconds of paging, then an abort, and the
+ * process keeps the memory. While files are open, growth is refused beyond
+ * their budgets (acquireHeapBudget), so such a malloc fails at once and
+ * HDF5 reports an error instead.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(delta: number): number;
+}
+interface Wasm {
+  instantiate: (...args: unknown[]) => Promise<unknown>;
+  Memory: abstract new (...args: never[]) => WasmMemory;
+}
+// The engine's lib settings carry no WebAssembly types; these are all we touch.
+const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+
+let heap: WasmMemory | undefined;
+let heapBase = 0;
+const budgets = new Set<{ bytes: number }>();
+
+/** Caps HDF5 heap growth at (heap size now) + `bytes` (+ other open files' budgets) until the returned release is called. */
+export function acquireHeapBudget(bytes: number): () => void {
+  if (budgets.size === 0) heapBase = heap?.buffer.byteLength ?? 0;
+  const b = { bytes };
+  budgets.add(b);
+  return () => void budgets.delete(b);
+}
+
+function capGrowth(memory: WasmMemory): void {
+  const grow = memory.grow.bind(memory);
+  memory.grow = (delta: number): number => {
+    if (budgets.size > 0) {
+      let ceiling = heapBase;
+      for (const b of budgets) ceiling += b.bytes;
+      if (memory.buffer.byteLength + delta * 65536 > ceiling) throw new RangeError('HDF5 heap budget exceeded');
+    }
+    return grow(delta);
+  };
+}
+
+/** Runs `load` while recording the memory of the WASM instance it creates. */
+async function captureMemory<T>(load: () => Promise<T>): Promise<T> {
+  const original = wasm.instantiate;
+  const remember = (r: unknown): void => {
+    const inst = ((r as { instance?: unknown }).instance ?? r) as { exports?: Record<string, unknown> } | undefined;
+    const mem = inst?.exports?.memory;
+    if (mem instanceof wasm.Memory && !heap) heap = mem;
+  };
+  wasm.instantiate = async (...args: unknown[]) => {
+    const r = await original.apply(wasm, args);
+    remember(r);
+    return r;
+  };
+  try {
+    return await load();
+  } finally {
+    wasm.instantiate = original;
+    if (heap) capGrowth(heap);
+  }
+}
+
 export function loadH5wasm(): Promise<H5> {
   loading ??= (async () => {
     const nav = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
     const original = console.error;
     console.error = (...args: unknown[]): void => {
-      if (typeof args[0] === 'string' && args[0].startsWith('Aborted(')) return;
+      // h5wasm binds its stderr to this function at start-up; a refused heap growth is reported as a ReaderError already.
+      if (typeof args[0] === 'string' && (args[0].startsWith('Aborted(') || args[0].includes('HDF5 heap budget exceeded') || args[0].startsWith('Cannot enlarge memory'))) return;
       original.apply(console, args);
     };
     if (nav?.configurable) Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true });
     try {
-      const h5 = await import('h5wasm/node');
-      await h5.ready;
+      const h5 = await captureMemory(async () => {
+        const m = await import('h5wasm/node');
+        await m.ready;
+        return m;
+      });
       (h5.Module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
       return h5;
     } finally {

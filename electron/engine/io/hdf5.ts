@@ -36,7 +36,7 @@ import { statSync } from 'node:fs';
 import type { KSpaceVolume, Meta, RTensor } from '../array';
 import { checkDims, ReaderError } from './errors';
 import { complexLayout, decodeReal, H5T_FLOAT, hostLittleEndian, readRaw, type DatasetMeta, type H5, type H5File } from './hdf5-data';
-import { loadH5wasm, summariseDiagnostics } from './hdf5-module';
+import { acquireHeapBudget, loadH5wasm, summariseDiagnostics } from './hdf5-module';
 import { parseIsmrmrdHeader, type IsmrmrdEncoding } from './ismrmrd-header';
 
 /** Complex values in one slice (coils x ny x nx): 2^27 = 1 GiB of complex64. */
@@ -127,27 +127,44 @@ function attrMeta(f: H5File): Meta {
 /** Opens a fastMRI file and checks its layout; slices are read on demand. Close the handle when done. */
 export async function openFastMri(path: string): Promise<FastMriHandle> {
   const h5 = await loadH5wasm();
+  const budget = readBudget(path);
+  // HDF5's own heap may grow by what the reads need (a copy in and out) plus
+  // room for metadata; a corrupt size asking for more fails instead of
+  // taking up to 2 GiB for the rest of the process's life.
+  const release = acquireHeapBudget(2 * budget + HEAP_SLACK_BYTES);
   let f: H5File;
   try {
     f = new h5.File(path, 'r');
   } catch (e) {
+    release();
     throw new ReaderError(path, `not a readable HDF5 file (${describeError(e)})`);
   }
   if (f.file_id < 0n) {
+    release();
     throw new ReaderError(path, 'not a readable HDF5 file (truncated or corrupt: HDF5 could not open it)');
   }
   try {
-    return describeFile(h5, f, path, readBudget(path));
+    const handle = describeFile(h5, f, path, budget);
+    const close = handle.close.bind(handle);
+    handle.close = (): void => {
+      close();
+      release();
+    };
+    return handle;
   } catch (e) {
     try {
       f.close();
     } catch {
       // Already unusable; the original error is what matters.
     }
+    release();
     if (e instanceof ReaderError) throw e;
     throw new ReaderError(path, `corrupt HDF5 file (${describeError(e)})`);
   }
 }
+
+/** HDF5 heap room beyond the read budget: metadata cache, chunk cache, the header string. */
+const HEAP_SLACK_BYTES = 64 * 2 ** 20;
 
 /** NaN or infinity in measured data is corruption, not signal: refuse it rather than let it poison a recon. */
 function checkFinite(x: Float32Array, path: string, what: string, per: 1 | 2): void {

@@ -72,6 +72,12 @@ function text(bytes: Uint8Array, offset: number, length: number): string {
   return s.trim();
 }
 
+/** vox_offset is a float in NIfTI-1: NaN would otherwise become offset 0 inside DataView. */
+function voxOffset1(raw: number, file: string): number {
+  if (!Number.isFinite(raw)) throw new ReaderError(file, `invalid vox_offset ${raw} (must be a finite byte offset)`);
+  return Math.max(352, Math.floor(raw));
+}
+
 function parseHeader(bytes: Uint8Array, file: string): Header {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new ReaderError(file, 'gzip-compressed data: decompress it before parsing (loadVolume does this for .nii.gz)');
@@ -110,7 +116,7 @@ function parseHeader(bytes: Uint8Array, file: string): Header {
       datatype: dv.getInt16(70, le),
       pixdim,
       // A single-file NIfTI-1 puts data at >= 352; 0 appears in the wild.
-      voxOffset: Math.max(352, Math.floor(dv.getFloat32(108, le))),
+      voxOffset: voxOffset1(dv.getFloat32(108, le), file),
       sclSlope: dv.getFloat32(112, le),
       sclInter: dv.getFloat32(116, le),
       qformCode: dv.getInt16(252, le),
@@ -183,11 +189,28 @@ function qformAffine(h: Header): number[] {
   return out;
 }
 
+/** |pixdim[i]| when it is a usable voxel size, else 1 (corrupt or unset). */
+const voxelSize = (h: Header, i: number): number => {
+  const v = Math.abs(h.pixdim[i] ?? 0);
+  return Number.isFinite(v) && v > 0 ? v : 1;
+};
+
+/** sform, else qform, else pixdim; a form with NaN/Inf entries is skipped (and named) rather than passed on. */
 function affineOf(h: Header): { affine: number[]; from: string } {
-  if (h.sformCode > 0) return { affine: [...h.srow, 0, 0, 0, 1], from: 'sform' };
-  if (h.qformCode > 0) return { affine: qformAffine(h), from: 'qform' };
-  const [, dx = 1, dy = 1, dz = 1] = h.pixdim;
-  return { affine: [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1], from: 'pixdim' };
+  const skipped: string[] = [];
+  if (h.sformCode > 0) {
+    const affine = [...h.srow, 0, 0, 0, 1];
+    if (affine.every(Number.isFinite)) return { affine, from: 'sform' };
+    skipped.push('sform');
+  }
+  if (h.qformCode > 0) {
+    const affine = qformAffine(h);
+    if (affine.every(Number.isFinite)) return { affine, from: skipped.length ? 'qform (sform not finite)' : 'qform' };
+    skipped.push('qform');
+  }
+  const [dx, dy, dz] = [voxelSize(h, 1), voxelSize(h, 2), voxelSize(h, 3)];
+  const from = skipped.length ? `pixdim (${skipped.join(' and ')} not finite)` : 'pixdim';
+  return { affine: [dx, 0, 0, 0, 0, dy, 0, 0, 0, 0, dz, 0, 0, 0, 0, 1], from };
 }
 
 const SPACE_UNITS: Record<number, string> = { 1: 'm', 2: 'mm', 3: 'um' };
@@ -229,10 +252,14 @@ export function readNifti(bytes: Uint8Array, name: string, opts: NiftiOptions = 
   if (scaled) {
     const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
     for (let i = 0; i < values.length; i++) values[i] = values[i]! * h.sclSlope + inter;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        throw new ReaderError(name, `scl_slope ${h.sclSlope} / scl_inter ${h.sclInter} scale voxel ${i} beyond the float32 range`);
+      }
+    }
   }
 
   const { affine, from } = affineOf(h);
-  const pd = (i: number): number => Math.abs(h.pixdim[i] ?? 0) || 1;
   const meta: Meta = {
     format: `NIfTI-${h.version}`,
     datatype: dt.name,
@@ -254,10 +281,29 @@ export function readNifti(bytes: Uint8Array, name: string, opts: NiftiOptions = 
     kind: 'image',
     image: { shape, data: complex ? abs(values) : values },
     ...(complex ? { complex: { shape, data: values } } : {}),
-    geometry: { spacing: [pd(3), pd(2), pd(1)], affine },
+    geometry: { spacing: [voxelSize(h, 3), voxelSize(h, 2), voxelSize(h, 1)], affine },
     meta,
     source: { path: name, format: 'nifti' },
   };
+}
+
+/**
+ * Where the voxel data of a NIfTI file ends (vox_offset + all volumes), from
+ * its header alone; undefined when the header is not a readable NIfTI header.
+ * load.ts caps gzip output with it, so a small .nii.gz cannot inflate to
+ * gigabytes its header never declared.
+ */
+export function niftiDataEnd(header: Uint8Array): number | undefined {
+  try {
+    const h = parseHeader(header, '');
+    const dt = DATATYPES[h.datatype];
+    const sample = dt?.sample ?? dt?.complex;
+    if (!sample) return undefined;
+    const voxels = checkDims('', h.dims);
+    return h.voxOffset + voxels * SAMPLE_BYTES[sample] * (dt!.complex ? 2 : 1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the bytes start like an uncompressed NIfTI-1 or NIfTI-2 file. */
