@@ -6,6 +6,7 @@
  *
  *   RLE Lossless           written here (PS3.5 Annex G)
  *   JPEG baseline (8-bit)  @cornerstonejs/codec-libjpeg-turbo-8bit (WASM)
+ *   JPEG extended (12-bit) written here (jpeg-extended.ts; greyscale)
  *   JPEG lossless          jpeg-lossless-decoder-js (pure JS)
  *   JPEG-LS                @cornerstonejs/codec-charls (WASM)
  *   JPEG 2000              @cornerstonejs/codec-openjpeg (WASM)
@@ -14,9 +15,11 @@
  * so `loadDicomCodecs()` does it once and caches the result. Decoding itself
  * is synchronous, which keeps the parsers `(bytes) => Volume`: callers await
  * loadDicomCodecs() (load.ts does) before parsing compressed files.
- * 12-bit JPEG Extended has no maintained npm decoder: it is refused by name.
+ * 12-bit JPEG Extended has no maintained npm decoder, hence jpeg-extended.ts:
+ * any 'jpeg' frame whose SOF declares a precision other than 8 goes there.
  */
 import { ReaderError } from './errors';
+import { decodeJpegExtended } from './jpeg-extended';
 
 export type CodecKind = 'rle' | 'jpeg' | 'jpeg-lossless' | 'jpeg-ls' | 'j2k';
 
@@ -107,7 +110,8 @@ export function decodeFrame(kind: CodecKind, data: Uint8Array, spec: FrameSpec):
     throw new ReaderError(spec.file, `the ${kind} decoder is not loaded (await loadDicomCodecs() before parsing compressed DICOM)`);
   }
   try {
-    checkCodestream(kind, data, spec);
+    const precision = checkCodestream(kind, data, spec);
+    if (kind === 'jpeg' && precision !== undefined && precision !== 8) return decodeExtended(data, spec);
     if (kind === 'jpeg-lossless') return decodeLossless(data, spec);
     const mod = kind === 'jpeg-ls' ? loaded.charls! : kind === 'j2k' ? loaded.openjpeg! : loaded.turbo!;
     const ctor = kind === 'jpeg-ls' ? 'JpegLSDecoder' : kind === 'j2k' ? 'J2KDecoder' : 'JPEGDecoder';
@@ -121,25 +125,26 @@ export function decodeFrame(kind: CodecKind, data: Uint8Array, spec: FrameSpec):
 /**
  * Reads the frame size a JPEG-family or JPEG 2000 codestream declares and
  * refuses a mismatch with the header before any decoder allocates for it.
- * Also refuses 12-bit JPEG Extended: libjpeg-turbo here is 8-bit only.
+ * Returns the SOF's sample precision (undefined when no SOF was found), so
+ * 12-bit JPEG can go to jpeg-extended.ts: libjpeg-turbo here is 8-bit only.
  */
-function checkCodestream(kind: CodecKind, data: Uint8Array, spec: FrameSpec): void {
+function checkCodestream(kind: CodecKind, data: Uint8Array, spec: FrameSpec): number | undefined {
   const u16 = (i: number): number => (data[i]! << 8) | data[i + 1]!;
   const mismatch = (w: number, h: number): never => {
     throw new ReaderError(spec.file, `${kind} codestream declares ${w}x${h} pixels, but the header says ${spec.cols}x${spec.rows}`);
   };
   if (kind === 'j2k') {
     // Raw codestream: SOC FF4F then SIZ FF51 (Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz).
-    if (data.length < 24 || u16(0) !== 0xff4f || u16(2) !== 0xff51) return; // JP2-boxed: leave it to the decoder
+    if (data.length < 24 || u16(0) !== 0xff4f || u16(2) !== 0xff51) return undefined; // JP2-boxed: leave it to the decoder
     const dv = new DataView(data.buffer, data.byteOffset, data.length);
     const w = dv.getUint32(8) - dv.getUint32(16);
     const h = dv.getUint32(12) - dv.getUint32(20);
     if (w !== spec.cols || h !== spec.rows) mismatch(w, h);
-    return;
+    return undefined;
   }
   if (data.length < 4 || u16(0) !== 0xffd8) throw new ReaderError(spec.file, `${kind} frame does not start with a JPEG SOI marker`);
   for (let i = 2; i + 9 < data.length; ) {
-    if (data[i] !== 0xff) return;
+    if (data[i] !== 0xff) return undefined;
     const marker = data[i + 1]!;
     if (marker === 0xff) {
       i++;
@@ -150,17 +155,26 @@ function checkCodestream(kind: CodecKind, data: Uint8Array, spec: FrameSpec): vo
       const precision = data[i + 4]!;
       const h = u16(i + 5);
       const w = u16(i + 7);
-      if (kind === 'jpeg' && precision !== 8) {
-        throw new ReaderError(
-          spec.file,
-          `unsupported transfer syntax 1.2.840.10008.1.2.4.51 (JPEG Extended, ${precision}-bit): no 12-bit JPEG decoder is available`,
-        );
-      }
       if (w !== spec.cols || (h !== spec.rows && h !== 0)) mismatch(w, h);
-      return;
+      return precision;
     }
     i += 2 + u16(i + 2);
   }
+  return undefined;
+}
+
+/** 12-bit (or 8-bit SOF1 routed here) greyscale JPEG to little-endian samples of spec.bytes each. */
+function decodeExtended(data: Uint8Array, spec: FrameSpec): Uint8Array {
+  if (spec.samples !== 1) throw new ReaderError(spec.file, `JPEG Extended with ${spec.samples} samples per pixel is not supported (greyscale only)`);
+  const img = decodeJpegExtended(data, { rows: spec.rows, cols: spec.cols });
+  const n = spec.rows * spec.cols;
+  const out = new Uint8Array(n * spec.bytes);
+  for (let i = 0; i < n; i++) {
+    const v = img.data[i]!;
+    out[i * spec.bytes] = v & 0xff;
+    if (spec.bytes > 1) out[i * spec.bytes + 1] = v >> 8;
+  }
+  return out;
 }
 
 function checkOutput(got: { width: number; height: number; components: number }, spec: FrameSpec, kind: string): void {
