@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeReconOutputs } from '../engine/export';
 import type { AcquisitionSpec, ReconJobSpec } from '../engine/jobs/recon-job';
 import { executeReconJob, prepareReconJob } from '../engine/jobs/recon-job';
+import { OPTIMIZERS } from '../engine/optim';
 import { methods } from '../engine/recon';
 import type { MaskSpec } from '../engine/sampling';
 import { numberFlag, parse, UsageError } from './args';
@@ -30,6 +31,16 @@ Sampling (image input):
 Reconstruction:
   --method NAME           ${Object.keys(methods).join(', ')} (default zero-filled)
   --combine MODE          multi-coil: auto | rss | sense (default auto)
+Compressed sensing (--method cs; BART pics-like, data scaled as BART so λ carries over):
+  --reg wavelet|tv        regulariser (default wavelet: L1 of db4 wavelets)
+  --lambda L              regularisation weight, as bart pics -r (default 0.01)
+  --solver NAME           auto | fista | admm | pdhg | cg, or an optimizer:
+                          ${Object.keys(OPTIMIZERS).join(' | ')} (default auto:
+                          fista for wavelet, admm for tv)
+  --iters N               iterations per slice (default 50)
+  --wavelet haar|db4      wavelet family (default db4)
+  --tv anisotropic|isotropic
+  --lr X                  optimizer learning rate (default 1/L, or 0.01 for adaptive ones)
   --sens FILE|espirit|walsh|none
                           coil maps [coil][y][x] (k-space input), or how to estimate
                           them from the calibration region when the input has none
@@ -58,6 +69,13 @@ const OPTIONS = {
   'no-phase': { type: 'boolean' },
   method: { type: 'string' },
   combine: { type: 'string' },
+  reg: { type: 'string' },
+  lambda: { type: 'string' },
+  solver: { type: 'string' },
+  iters: { type: 'string' },
+  wavelet: { type: 'string' },
+  tv: { type: 'string' },
+  lr: { type: 'string' },
   sens: { type: 'string' },
   reference: { type: 'string' },
   slices: { type: 'string' },
@@ -82,6 +100,39 @@ function parseSlices(raw: string | boolean | undefined): [number, number] | unde
   return [a, b];
 }
 
+const CS_FLAGS = ['reg', 'lambda', 'solver', 'iters', 'wavelet', 'tv', 'lr'] as const;
+
+/** The cs method's options from flags; the flags are refused for other methods rather than ignored. */
+function csOptionsFromArgs(values: Record<string, string | boolean | undefined>, method: string): Record<string, unknown> {
+  const given = CS_FLAGS.filter((f) => values[f] !== undefined);
+  if (method !== 'cs') {
+    if (given.length) throw new UsageError(`--${given[0]} applies to --method cs only (method is ${method})`);
+    return {};
+  }
+  const o: Record<string, unknown> = {};
+  const choice = (flag: 'reg' | 'wavelet' | 'tv', allowed: readonly string[]) => {
+    const v = values[flag];
+    if (v === undefined) return;
+    if (typeof v !== 'string' || !allowed.includes(v)) throw new UsageError(`--${flag} must be ${allowed.join(' or ')}, got "${String(v)}"`);
+    o[flag] = v;
+  };
+  choice('reg', ['wavelet', 'tv']);
+  choice('wavelet', ['haar', 'db4']);
+  choice('tv', ['anisotropic', 'isotropic']);
+  const lambda = numberFlag('lambda', values.lambda, { min: 0 });
+  if (lambda !== undefined) o.lambda = lambda;
+  const iters = numberFlag('iters', values.iters, { integer: true, min: 1, max: 100000 });
+  if (iters !== undefined) o.iters = iters;
+  const lr = numberFlag('lr', values.lr, { gt: 0 });
+  if (lr !== undefined) o.lr = lr;
+  if (values.solver !== undefined) {
+    const known = ['auto', 'fista', 'ista', 'admm', 'pdhg', 'cg', ...Object.keys(OPTIMIZERS)];
+    if (typeof values.solver !== 'string' || !known.includes(values.solver)) throw new UsageError(`--solver: unknown solver "${String(values.solver)}" (available: ${known.join(', ')})`);
+    o.solver = values.solver;
+  }
+  return o;
+}
+
 /** Turns flags into a job spec; every check that needs no file happens here. */
 export function reconSpecFromArgs(values: Record<string, string | boolean | undefined>, input: string): { spec: ReconJobSpec; out: string } {
   const out = values.out;
@@ -102,7 +153,7 @@ export function reconSpecFromArgs(values: Record<string, string | boolean | unde
   if (kind !== undefined && kind !== 'image' && kind !== 'kspace') throw new UsageError(`--kind must be image or kspace, got "${String(kind)}"`);
 
   const maskArg = typeof values.mask === 'string' ? values.mask : 'equispaced';
-  const spec: ReconJobSpec = { input, method, options: { combine } };
+  const spec: ReconJobSpec = { input, method, options: { combine, ...csOptionsFromArgs(values, method) } };
   const slices = parseSlices(values.slices);
   if (slices) spec.slices = slices;
   if (volumeIndex !== undefined) spec.volumeIndex = volumeIndex;

@@ -1,2 +1,4 @@
 export * from './linop';
 export * from './mri';
+export * from './wavelet';
+export * from './finite-diff';

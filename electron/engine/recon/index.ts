@@ -1,9 +1,12 @@
 export * from './types';
 export * from './zero-filled';
+export * from './cs';
 import { zeroFilled } from './zero-filled';
+import { cs } from './cs';
 import type { ReconMethod } from './types';
 
 /** Every method the engine offers, by id. New methods register here. */
 export const methods: Record<string, ReconMethod<object>> = {
   [zeroFilled.id]: zeroFilled as unknown as ReconMethod<object>,
+  [cs.id]: cs as unknown as ReconMethod<object>,
 };

@@ -1,0 +1,72 @@
+/**
+ * Forward finite differences of a complex image, the G in total variation:
+ *   G: image [ny][nx] -> gradients [2][ny][nx], component 0 = d/dy, 1 = d/dx,
+ *   (Gx)[0][y][x] = x[y+1][x] - x[y][x].
+ * Boundary 'periodic' wraps (BART's TV, circulant so diagonalised by the FFT);
+ * 'neumann' sets the difference to zero on the last row/column (no jump across
+ * the edge of the field of view). The adjoint is the exact transpose (minus
+ * the backward-difference divergence), so both pass the adjoint test.
+ * Anisotropic TV = sum of |G x| over both components, isotropic TV = sum over
+ * pixels of sqrt(|Gx_y|^2 + |Gx_x|^2): see solvers/prox.ts.
+ */
+import type { LinOp } from './linop';
+import { linop } from './linop';
+
+export type DiffBoundary = 'periodic' | 'neumann';
+
+export function finiteDiffOp(ny: number, nx: number, boundary: DiffBoundary = 'periodic'): LinOp {
+  if (boundary !== 'periodic' && boundary !== 'neumann') throw new RangeError(`finiteDiffOp: boundary must be periodic or neumann, got ${String(boundary)}`);
+  const plane = ny * nx;
+  const periodic = boundary === 'periodic';
+  return linop(
+    `G(${boundary})`,
+    [ny, nx],
+    [2, ny, nx],
+    (x) => {
+      const out = new Float32Array(4 * plane);
+      const o1 = 2 * plane;
+      for (let y = 0; y < ny; y++) {
+        const yn = y + 1 < ny ? y + 1 : periodic ? 0 : -1;
+        for (let xx = 0; xx < nx; xx++) {
+          const i = 2 * (y * nx + xx);
+          const xr = x[i]!, xi = x[i + 1]!;
+          if (yn >= 0) {
+            const j = 2 * (yn * nx + xx);
+            out[i] = x[j]! - xr;
+            out[i + 1] = x[j + 1]! - xi;
+          }
+          const xn = xx + 1 < nx ? xx + 1 : periodic ? 0 : -1;
+          if (xn >= 0) {
+            const j = 2 * (y * nx + xn);
+            out[o1 + i] = x[j]! - xr;
+            out[o1 + i + 1] = x[j + 1]! - xi;
+          }
+        }
+      }
+      return out;
+    },
+    (g) => {
+      const out = new Float32Array(2 * plane);
+      const o1 = 2 * plane;
+      for (let y = 0; y < ny; y++) {
+        const yn = y + 1 < ny ? y + 1 : periodic ? 0 : -1;
+        for (let xx = 0; xx < nx; xx++) {
+          const i = 2 * (y * nx + xx);
+          // Transpose of (x[next] - x[here]): -g at here, +g at next.
+          if (yn >= 0) {
+            const j = 2 * (yn * nx + xx);
+            out[i]! -= g[i]!; out[i + 1]! -= g[i + 1]!;
+            out[j]! += g[i]!; out[j + 1]! += g[i + 1]!;
+          }
+          const xn = xx + 1 < nx ? xx + 1 : periodic ? 0 : -1;
+          if (xn >= 0) {
+            const j = 2 * (y * nx + xn);
+            out[i]! -= g[o1 + i]!; out[i + 1]! -= g[o1 + i + 1]!;
+            out[j]! += g[o1 + i]!; out[j + 1]! += g[o1 + i + 1]!;
+          }
+        }
+      }
+      return out;
+    },
+  );
+}
