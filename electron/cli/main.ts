@@ -7,6 +7,8 @@ import { ReaderError } from '../engine/io';
 import { JobInputError } from '../engine/jobs/recon-job';
 import { ReconCancelled } from '../engine/recon';
 import { EXIT, UsageError } from './args';
+import { batchCommand, BATCH_HELP } from './batch';
+import { compareOptimizersCommand } from './compare-optimizers';
 import { infoCommand, INFO_HELP } from './info';
 import type { CliIo } from './io';
 import { reconCommand, RECON_HELP } from './recon';
@@ -18,11 +20,16 @@ usage: recon-studio <command> [options]
 commands:
   info <input>            what a scan file holds
   recon <input> --out DIR undersample, reconstruct, measure and write images
+  compare-optimizers <input> --out DIR
+                          one slice, several optimizers: convergence curves and plot
+  batch --input P... --out DIR
+                          inputs x methods x accelerations, exported as PNG/TIFF/DICOM/NIfTI
 
 Run "recon-studio <command> --help" for a command's options.
 
 ${INFO_HELP.split('\n')[0]}
-${RECON_HELP.split('\n')[0]}`;
+${RECON_HELP.split('\n')[0]}
+${BATCH_HELP.split('\n')[0]}`;
 
 function isInputProblem(e: unknown): boolean {
   if (e instanceof UsageError || e instanceof ReaderError || e instanceof JobInputError) return true;
@@ -48,6 +55,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await infoCommand(rest, io);
       case 'recon':
         return await reconCommand(rest, io);
+      case 'batch':
+        return await batchCommand(rest, io);
+      case 'compare-optimizers':
+        return await compareOptimizersCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (try recon-studio --help)`);
     }

@@ -102,3 +102,15 @@ export function flipRows<T extends Uint16Array | Uint8Array | Float32Array>(pixe
   for (let y = 0; y < height; y++) out.set(pixels.subarray((height - 1 - y) * width, (height - y) * width), y * width);
   return out;
 }
+
+/**
+ * Adds tEXt chunks to an existing PNG (e.g. one sharp encoded), right after
+ * IHDR, so colour exports carry the same provenance as the 16-bit ones.
+ */
+export function insertPngText(png: Uint8Array, text: Record<string, string>): Buffer {
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (!buf.subarray(0, 8).equals(Buffer.from(SIGNATURE)) || buf.toString('latin1', 12, 16) !== 'IHDR') throw new RangeError('not a PNG (no signature/IHDR)');
+  const ihdrEnd = 8 + 12 + buf.readUInt32BE(8);
+  const texts = Object.entries(text).map(([k, v]) => textChunk(k, v));
+  return Buffer.concat([buf.subarray(0, ihdrEnd), ...texts, buf.subarray(ihdrEnd)]);
+}
