@@ -29,6 +29,7 @@ const methods: Array<{ label: string; method: string; options: Record<string, un
   { label: 'cs-tv', method: 'cs', options: { reg: 'tv', solver: 'pdhg', iters, lambda: 0.003 } },
 ];
 
+async function main(): Promise<void> {
 const out = mkdtempSync(join(tmpdir(), 'bench-export-'));
 const rows: Array<{ format: string; slices: number; seconds: number; perSecond: number }> = [];
 try {
@@ -67,3 +68,9 @@ console.log(`export of ${b - a} slices x ${methods.length} methods from ${input}
 console.log('format   slices  seconds  slices/s');
 for (const r of rows) console.log(`${r.format.padEnd(8)} ${String(r.slices).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${r.perSecond.toFixed(1).padStart(9)}`);
 console.log(`RESULT ${JSON.stringify({ bench: 'export', rows })}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench/export: ${(e as Error).message}`);
+  process.exitCode = 1;
+});
