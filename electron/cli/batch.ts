@@ -7,7 +7,7 @@ import { runBatch } from '../engine/jobs/batch';
 import { methods } from '../engine/recon';
 import { numberFlag, parse, UsageError } from './args';
 import type { CliIo } from './io';
-import { reconSpecFromArgs } from './recon';
+import { ACQUISITION_OPTIONS, CS_OPTIONS, reconSpecFromArgs } from './recon';
 import { resolveInput } from './samples';
 
 export const BATCH_HELP = `usage: recon-studio batch --input DIR|FILE [--input ...] --out DIR [options]
@@ -45,7 +45,6 @@ nothing half-written), 1 internal error.`;
 const OPTIONS = {
   input: { type: 'string', multiple: true },
   methods: { type: 'string' },
-  accel: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
   template: { type: 'string' },
@@ -56,21 +55,9 @@ const OPTIONS = {
   window: { type: 'string' },
   'no-labels': { type: 'boolean' },
   slices: { type: 'string' },
-  mask: { type: 'string' },
-  'center-fraction': { type: 'string' },
-  calib: { type: 'string' },
-  seed: { type: 'string' },
-  coils: { type: 'string' },
-  snr: { type: 'string' },
-  'no-phase': { type: 'boolean' },
+  ...ACQUISITION_OPTIONS,
+  ...CS_OPTIONS,
   combine: { type: 'string' },
-  reg: { type: 'string' },
-  lambda: { type: 'string' },
-  solver: { type: 'string' },
-  iters: { type: 'string' },
-  wavelet: { type: 'string' },
-  tv: { type: 'string' },
-  lr: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

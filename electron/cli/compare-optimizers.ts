@@ -26,7 +26,7 @@ import type { IterativeSolver } from '../engine/solvers/types';
 import { ENGINE_VERSION } from '../engine/version';
 import { numberFlag, parse, UsageError } from './args';
 import type { CliIo } from './io';
-import { reconSpecFromArgs } from './recon';
+import { ACQUISITION_OPTIONS, reconSpecFromArgs } from './recon';
 import { resolveInput } from './samples';
 
 const ALL = [...Object.keys(OPTIMIZERS), 'fista'];
@@ -70,14 +70,7 @@ const OPTIONS = {
   lambda: { type: 'string' },
   mu: { type: 'string' },
   slice: { type: 'string' },
-  mask: { type: 'string' },
-  accel: { type: 'string' },
-  'center-fraction': { type: 'string' },
-  calib: { type: 'string' },
-  seed: { type: 'string' },
-  coils: { type: 'string' },
-  snr: { type: 'string' },
-  'no-phase': { type: 'boolean' },
+  ...ACQUISITION_OPTIONS,
   kind: { type: 'string' },
   out: { type: 'string' },
   overwrite: { type: 'boolean' },

@@ -58,7 +58,8 @@ Input and output:
 Writes 16-bit PNGs (images/<method>/, reference/), metrics.json, metrics.csv and
 provenance.json. Exit codes: 0 ok, 2 bad argument or input, 130 cancelled, 1 internal error.`;
 
-const OPTIONS = {
+/** Flags that describe the simulated acquisition; shared by recon, batch and compare-optimizers. */
+export const ACQUISITION_OPTIONS = {
   mask: { type: 'string' },
   accel: { type: 'string' },
   'center-fraction': { type: 'string' },
@@ -67,8 +68,10 @@ const OPTIONS = {
   coils: { type: 'string' },
   snr: { type: 'string' },
   'no-phase': { type: 'boolean' },
-  method: { type: 'string' },
-  combine: { type: 'string' },
+} as const;
+
+/** Compressed-sensing method flags; shared by recon and batch. */
+export const CS_OPTIONS = {
   reg: { type: 'string' },
   lambda: { type: 'string' },
   solver: { type: 'string' },
@@ -76,6 +79,13 @@ const OPTIONS = {
   wavelet: { type: 'string' },
   tv: { type: 'string' },
   lr: { type: 'string' },
+} as const;
+
+const OPTIONS = {
+  ...ACQUISITION_OPTIONS,
+  ...CS_OPTIONS,
+  method: { type: 'string' },
+  combine: { type: 'string' },
   sens: { type: 'string' },
   reference: { type: 'string' },
   slices: { type: 'string' },
