@@ -8,7 +8,7 @@ import { JobInputError } from '../engine/jobs/recon-job';
 import { ReconCancelled } from '../engine/recon';
 import { EXIT, UsageError } from './args';
 import { batchCommand, BATCH_HELP } from './batch';
-import { compareOptimizersCommand } from './compare-optimizers';
+import { COMPARE_HELP, compareOptimizersCommand } from './compare-optimizers';
 import { infoCommand, INFO_HELP } from './info';
 import type { CliIo } from './io';
 import { reconCommand, RECON_HELP } from './recon';
@@ -29,6 +29,7 @@ Run "recon-studio <command> --help" for a command's options.
 
 ${INFO_HELP.split('\n')[0]}
 ${RECON_HELP.split('\n')[0]}
+${COMPARE_HELP.split('\n')[0]}
 ${BATCH_HELP.split('\n')[0]}`;
 
 function isInputProblem(e: unknown): boolean {
