@@ -30,44 +30,44 @@ const methods: Array<{ label: string; method: string; options: Record<string, un
 ];
 
 async function main(): Promise<void> {
-const out = mkdtempSync(join(tmpdir(), 'bench-export-'));
-const rows: Array<{ format: string; slices: number; seconds: number; perSecond: number }> = [];
-try {
-  const jobs = [];
-  for (const m of methods) {
-    const t = performance.now();
-    jobs.push({
-      label: m.label,
-      job: await runReconJob({
-        input,
-        slices: [a, b],
-        method: m.method,
-        options: m.options,
-        acquisition: { mask: { kind: 'equispaced-fraction', accel: 4, centerFraction: 0.08, seed: 1 }, coils: 1, seed: 1 },
-      }),
-    });
-    process.stderr.write(`recon ${m.label}: ${((performance.now() - t) / 1000).toFixed(1)} s (not counted)\n`);
-  }
-  for (const format of ['png16', 'dicom']) {
-    let seconds = 0;
-    let slices = 0;
-    for (const { label, job } of jobs) {
-      const staged = new StagedDir(join(out, `${format}-${label}`));
+  const out = mkdtempSync(join(tmpdir(), 'bench-export-'));
+  const rows: Array<{ format: string; slices: number; seconds: number; perSecond: number }> = [];
+  try {
+    const jobs = [];
+    for (const m of methods) {
       const t = performance.now();
-      const r = await exportJob(job, staged, { formats: new Set([format]) });
-      staged.commit();
-      seconds += (performance.now() - t) / 1000;
-      slices += r.images;
+      jobs.push({
+        label: m.label,
+        job: await runReconJob({
+          input,
+          slices: [a, b],
+          method: m.method,
+          options: m.options,
+          acquisition: { mask: { kind: 'equispaced-fraction', accel: 4, centerFraction: 0.08, seed: 1 }, coils: 1, seed: 1 },
+        }),
+      });
+      process.stderr.write(`recon ${m.label}: ${((performance.now() - t) / 1000).toFixed(1)} s (not counted)\n`);
     }
-    rows.push({ format, slices, seconds, perSecond: slices / seconds });
+    for (const format of ['png16', 'dicom']) {
+      let seconds = 0;
+      let slices = 0;
+      for (const { label, job } of jobs) {
+        const staged = new StagedDir(join(out, `${format}-${label}`));
+        const t = performance.now();
+        const r = await exportJob(job, staged, { formats: new Set([format]) });
+        staged.commit();
+        seconds += (performance.now() - t) / 1000;
+        slices += r.images;
+      }
+      rows.push({ format, slices, seconds, perSecond: slices / seconds });
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
-} finally {
-  rmSync(out, { recursive: true, force: true });
-}
-console.log(`export of ${b - a} slices x ${methods.length} methods from ${input}`);
-console.log('format   slices  seconds  slices/s');
-for (const r of rows) console.log(`${r.format.padEnd(8)} ${String(r.slices).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${r.perSecond.toFixed(1).padStart(9)}`);
-console.log(`RESULT ${JSON.stringify({ bench: 'export', rows })}`);
+  console.log(`export of ${b - a} slices x ${methods.length} methods from ${input}`);
+  console.log('format   slices  seconds  slices/s');
+  for (const r of rows) console.log(`${r.format.padEnd(8)} ${String(r.slices).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${r.perSecond.toFixed(1).padStart(9)}`);
+  console.log(`RESULT ${JSON.stringify({ bench: 'export', rows })}`);
 }
 
 main().catch((e: unknown) => {
