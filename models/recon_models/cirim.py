@@ -1,0 +1,184 @@
+"""CIRIM: Cascades of Independently Recurrent Inference Machines
+(Karkalousos et al., Phys. Med. Biol. 2022), own implementation.
+
+Each cascade is a RIM run for T time steps. At every step the network sees the
+current estimate eta and the log-likelihood gradient
+    g = sum_c conj(S_c) F^-1( M (F(S_c eta)) - y_c )
+(4 channels: eta re/im, g re/im), passes them through conv layers each
+followed by an IndRNN cell (h' = relu(W x + u . h + b), u per channel, as
+IndRNN), and a final conv predicts the update: eta <- eta + dEta. There is no
+explicit data-consistency layer (the gradient carries the data: "implicit
+DC"). As in the reference design the next cascade starts from the previous
+cascade's estimate and hidden states, and every time step's estimate enters
+the loss (step_weights).
+
+Tensors (complex = trailing axis of 2, (re, im)):
+  eta     [B, 1, H, W, 2]  current estimate (cascade 0: the SENSE-combined zero-filled image)
+  hidden  [B, NH, H, W]    all IndRNN states concatenated on channels (zeros for cascade 0)
+  kspace  [B, C, H, W, 2]  masked, scaled k-space (data.py normalisation)
+  mask    [1, 1, H, W, 1]  0/1
+  sens    [B, C, H, W, 2]  coil maps (single coil: ones)
+  fh, fw  [H, H, 2], [W, W, 2] centred orthonormal DFT matrices (complex_ops.dft_matrix)
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from .complex_ops import cmul, cmul_conj, fft2c, ifft2c
+
+
+@dataclass
+class CirimConfig:
+    cascades: int = 5
+    time_steps: int = 8
+    # (out channels, kernel, dilation) per conv layer; each but the last is followed by an IndRNN
+    convs: list = field(default_factory=lambda: [(64, 5, 1), (64, 3, 2)])
+    final_kernel: int = 3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def hidden_channels(self) -> int:
+        return sum(c for c, _, _ in self.convs)
+
+
+class IndRNNCell(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.ih = nn.Conv2d(channels, channels, 1)
+        # Recurrent weights start in (0, 1) so early states neither vanish nor explode.
+        self.u = nn.Parameter(torch.rand(1, channels, 1, 1) * 0.5 + 0.25)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.ih(x) + self.u * h)
+
+
+def sense_expand_grad(eta, kspace, mask, sens, fh, fw):
+    """sum_c conj(S_c) F^-1(M F(S_c eta) - y_c), [B, 1, H, W, 2]."""
+    pred = fft2c(cmul(sens, eta), fh, fw) * mask
+    resid = ifft2c(pred - kspace, fh, fw)
+    return cmul_conj(sens, resid).sum(1, keepdim=True)
+
+
+def zero_filled(kspace, sens, fh, fw):
+    """sum_c conj(S_c) F^-1 y_c: the initial estimate, [B, 1, H, W, 2]."""
+    return cmul_conj(sens, ifft2c(kspace, fh, fw)).sum(1, keepdim=True)
+
+
+def _to_ch(z: torch.Tensor) -> torch.Tensor:
+    # [B,1,H,W,2] -> [B,2,H,W]
+    return z[:, 0].permute(0, 3, 1, 2)
+
+
+def _from_ch(z: torch.Tensor) -> torch.Tensor:
+    return z.permute(0, 2, 3, 1).unsqueeze(1)
+
+
+class RIMCascade(nn.Module):
+    """One cascade: T recurrent steps; returns every step's estimate and the new hidden state."""
+
+    def __init__(self, cfg: CirimConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.convs = nn.ModuleList()
+        self.cells = nn.ModuleList()
+        cin = 4
+        for cout, k, d in cfg.convs:
+            self.convs.append(nn.Conv2d(cin, cout, k, padding=d * (k // 2), dilation=d))
+            self.cells.append(IndRNNCell(cout))
+            cin = cout
+        self.final = nn.Conv2d(cin, 2, cfg.final_kernel, padding=cfg.final_kernel // 2)
+
+    def forward(self, eta, hidden, kspace, mask, sens, fh, fw):
+        sizes = [c for c, _, _ in self.cfg.convs]
+        hs = list(torch.split(hidden, sizes, dim=1))
+        etas = []
+        for _ in range(self.cfg.time_steps):
+            g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
+            x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
+            for i, (conv, cell) in enumerate(zip(self.convs, self.cells)):
+                hs[i] = cell(torch.relu(conv(x)), hs[i])
+                x = hs[i]
+            eta = eta + _from_ch(self.final(x))
+            etas.append(eta)
+        return etas, torch.cat(hs, 1)
+
+
+class CIRIM(nn.Module):
+    def __init__(self, cfg: CirimConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.cascades = nn.ModuleList([RIMCascade(cfg) for _ in range(cfg.cascades)])
+
+    def init_state(self, kspace, sens, fh, fw):
+        b, _, h, w, _ = kspace.shape
+        eta = zero_filled(kspace, sens, fh, fw)
+        hidden = kspace.new_zeros(b, self.cfg.hidden_channels, h, w)
+        return eta, hidden
+
+    def forward(self, kspace, mask, sens, fh, fw):
+        """All time-step estimates of all cascades (for the per-step loss), last one = output."""
+        eta, hidden = self.init_state(kspace, sens, fh, fw)
+        out = []
+        for c in self.cascades:
+            etas, hidden = c(eta, hidden, kspace, mask, sens, fh, fw)
+            out.extend(etas)
+            eta = etas[-1]
+        return out
+
+
+def step_weights(time_steps: int) -> torch.Tensor:
+    """Per-time-step loss weights within a cascade: log-spaced 0.1 -> 1, later steps count more."""
+    return torch.logspace(-1, 0, time_steps)
+
+
+class CascadeStep(nn.Module):
+    """ONNX wrapper: one cascade call, (eta, hidden, data) -> (eta_out, hidden_out)."""
+
+    def __init__(self, cascade: RIMCascade):
+        super().__init__()
+        self.cascade = cascade
+
+    def forward(self, eta, hidden, kspace, mask, sens, fh, fw):
+        etas, h = self.cascade(eta, hidden, kspace, mask, sens, fh, fw)
+        return etas[-1], h
+
+
+class StackedCascadeStep(nn.Module):
+    """ONNX wrapper holding EVERY cascade's weights stacked on a leading axis;
+    the int64 input `cascade` ([1]) picks which cascade to run. One file and one
+    session serve the whole unrolled model while the engine still calls it once
+    per cascade (progress, preview and cancellation between calls)."""
+
+    def __init__(self, model: CIRIM):
+        super().__init__()
+        self.cfg = model.cfg
+        names = [n for n, _ in model.cascades[0].named_parameters()]
+        self.names = names
+        for n in names:
+            stacked = torch.stack([dict(c.named_parameters())[n].detach() for c in model.cascades])
+            self.register_buffer("w_" + n.replace(".", "_"), stacked)
+
+    def _w(self, name: str, cascade: torch.Tensor) -> torch.Tensor:
+        return torch.index_select(getattr(self, "w_" + name.replace(".", "_")), 0, cascade).squeeze(0)
+
+    def forward(self, eta, hidden, kspace, mask, sens, fh, fw, cascade):
+        cfg = self.cfg
+        sizes = [c for c, _, _ in cfg.convs]
+        hs = list(torch.split(hidden, sizes, dim=1))
+        for _ in range(cfg.time_steps):
+            g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
+            x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
+            for i, (_, k, d) in enumerate(cfg.convs):
+                x = torch.relu(nn.functional.conv2d(x, self._w(f"convs.{i}.weight", cascade), self._w(f"convs.{i}.bias", cascade),
+                                                    padding=d * (k // 2), dilation=d))
+                ih = nn.functional.conv2d(x, self._w(f"cells.{i}.ih.weight", cascade), self._w(f"cells.{i}.ih.bias", cascade))
+                hs[i] = torch.relu(ih + self._w(f"cells.{i}.u", cascade) * hs[i])
+                x = hs[i]
+            upd = nn.functional.conv2d(x, self._w("final.weight", cascade), self._w("final.bias", cascade), padding=cfg.final_kernel // 2)
+            eta = eta + _from_ch(upd)
+        return eta, torch.cat(hs, 1)
