@@ -1,12 +1,15 @@
 export * from './types';
 export * from './zero-filled';
 export * from './cs';
+export * from './cirim';
 import { zeroFilled } from './zero-filled';
 import { cs } from './cs';
+import { cirim } from './cirim';
 import type { ReconMethod } from './types';
 
 /** Every method the engine offers, by id. New methods register here. */
 export const methods: Record<string, ReconMethod<object>> = {
   [zeroFilled.id]: zeroFilled as unknown as ReconMethod<object>,
   [cs.id]: cs as unknown as ReconMethod<object>,
+  [cirim.id]: cirim as unknown as ReconMethod<object>,
 };

@@ -1,0 +1,133 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkGolden, listModelDirs } from './golden';
+import { loadManifest, loadModel, ManifestError, sha256File } from './manifest';
+import { readNpy } from './npy';
+import { clearSessionCache, getSession, providerOrder, sessionCacheSize } from './session';
+import { havePythonOnnx, makeTinyModel } from './tiny-model.fixture';
+
+const python = havePythonOnnx();
+let root = '';
+let dir = '';
+
+beforeAll(() => {
+  if (!python) return;
+  root = makeTinyModel('tiny-matmul');
+  dir = join(root, 'tiny-matmul');
+});
+afterAll(() => clearSessionCache());
+
+describe.skipIf(!python)('learned: manifests', () => {
+  it('loads, validates and hashes a model folder', () => {
+    const m = loadModel('tiny-matmul', root);
+    expect(m.manifest.inputs.map((i) => i.name)).toEqual(['x', 's']);
+    expect(m.manifest.inputs[0]!.shape).toEqual(['n', 4]);
+    expect(m.manifest.golden.rtol).toBe(1e-4);
+    expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.sha256).toBe(sha256File(join(dir, 'model.onnx')));
+  });
+
+  it('names the file and the field when a manifest is wrong', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'recon-bad-'));
+    copyFileSync(join(dir, 'model.onnx'), join(bad, 'model.onnx'));
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...m, opset: 'thirteen' }));
+    expect(() => loadManifest(bad)).toThrow(ManifestError);
+    expect(() => loadManifest(bad)).toThrow(/manifest\.json: invalid manifest — opset/);
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify(m));
+    expect(() => loadManifest(bad)).toThrow(/golden file golden-x\.npy is missing/);
+    writeFileSync(join(bad, 'manifest.json'), '{ not json');
+    expect(() => loadManifest(bad)).toThrow(/not valid JSON/);
+    expect(() => loadModel('../etc', root)).toThrow(/may only use/);
+  });
+
+  it('reads .npy written by numpy', () => {
+    const a = readNpy(readFileSync(join(dir, 'golden-x.npy')));
+    expect(a.shape).toEqual([5, 4]);
+    expect(a.dtype).toBe('float32');
+    expect(a.data.length).toBe(20);
+    expect(() => readNpy(new Uint8Array(20))).toThrow(/bad magic/);
+  });
+});
+
+describe.skipIf(!python)('learned: sessions and execution providers', () => {
+  it('orders providers CUDA, WebGPU, CPU by default and always ends with CPU', () => {
+    const saved = process.env.RECON_ORT_PROVIDERS;
+    delete process.env.RECON_ORT_PROVIDERS;
+    expect(providerOrder()).toEqual(['cuda', 'webgpu', 'cpu']);
+    expect(providerOrder({ providers: ['cuda'] })).toEqual(['cuda', 'cpu']);
+    process.env.RECON_ORT_PROVIDERS = 'webgpu, CPU';
+    expect(providerOrder()).toEqual(['webgpu', 'cpu']);
+    if (saved === undefined) delete process.env.RECON_ORT_PROVIDERS;
+    else process.env.RECON_ORT_PROVIDERS = saved;
+  });
+
+  it('falls back to CPU with a visible note when CUDA is forced but cannot load', async () => {
+    const m = loadManifest(dir);
+    const s = await getSession(m.modelPath, m.sha256, { providers: ['cuda', 'cpu'] });
+    // This machine has no CUDA build of onnxruntime; where one exists the session is simply on CUDA.
+    if (s.provider === 'cpu') {
+      expect(s.notes).toHaveLength(1);
+      expect(s.notes[0]).toMatch(/^CUDA execution provider unavailable: .+; using CPU$/);
+    } else {
+      expect(s.provider).toBe('cuda');
+    }
+    expect(s.session.inputNames).toEqual(['x', 's']);
+  });
+
+  it('skips an unknown provider name with a note instead of crashing', async () => {
+    const m = loadManifest(dir);
+    const s = await getSession(m.modelPath, m.sha256, { providers: ['bogus-ep'] });
+    expect(s.provider).toBe('cpu');
+    expect(s.notes.join('\n')).toMatch(/bogus-ep execution provider unavailable: .*; using CPU/);
+  });
+
+  it('caches by path, hash and provider order', async () => {
+    const m = loadManifest(dir);
+    const a = await getSession(m.modelPath, m.sha256, { providers: ['cpu'] });
+    const b = await getSession(m.modelPath, m.sha256, { providers: ['cpu'] });
+    const c = await getSession(m.modelPath, 'f'.repeat(64), { providers: ['cpu'] });
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(sessionCacheSize()).toBeGreaterThanOrEqual(2);
+    await clearSessionCache();
+    expect(sessionCacheSize()).toBe(0);
+  });
+});
+
+/** Parity for the fixture and for every model shipped under resources/models. */
+const shipped = listModelDirs(join(__dirname, '../../../resources/models'));
+
+describe('learned: golden parity (1e-4 relative)', () => {
+  it.skipIf(!python)('fixture model matches its golden output', async () => {
+    const r = await checkGolden(dir, { providers: ['cpu'] });
+    expect(r.provider).toBe('cpu');
+    expect(r.outputs).toHaveLength(1);
+    expect(r.outputs[0]!.shape).toEqual([5, 3]);
+    expect(r.outputs[0]!.relErr).toBeLessThan(1e-4);
+    expect(r.ok).toBe(true);
+  });
+
+  it.skipIf(!python)('a perturbed golden fails the check', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'recon-perturbed-'));
+    for (const f of ['model.onnx', 'manifest.json', 'golden-x.npy', 'golden-s.npy', 'golden-y.npy']) copyFileSync(join(dir, f), join(copy, f));
+    const y = readFileSync(join(copy, 'golden-y.npy'));
+    y[y.length - 1]! ^= 0x01; // flip the lowest mantissa byte's bit of the top half of the last float
+    y[y.length - 2]! ^= 0x40;
+    writeFileSync(join(copy, 'golden-y.npy'), y);
+    const r = await checkGolden(copy, { providers: ['cpu'] });
+    expect(r.ok).toBe(false);
+    expect(r.outputs[0]!.relErr).toBeGreaterThan(1e-4);
+  });
+
+  for (const d of shipped) {
+    it(`shipped model ${d.split('/').pop()} matches its golden output`, async () => {
+      const r = await checkGolden(d);
+      expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+      for (const o of r.outputs) expect(o.relErr, `${o.name}: rel err ${o.relErr}`).toBeLessThanOrEqual(r.rtol);
+      expect(r.ok).toBe(true);
+    });
+  }
+});

@@ -1,0 +1,132 @@
+/**
+ * resources/models/<name>/manifest.json: what a shipped ONNX model expects and
+ * where it came from. The loader validates the file with zod (errors name the
+ * file and the field) and hashes the model so every recon can record exactly
+ * which weights produced it (ARCHITECTURE.md, provenance).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** A dimension is a fixed size or a symbolic name (e.g. "H", "batch"). */
+const dimSchema = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+
+export const tensorSpecSchema = z.looseObject({
+  name: z.string().min(1),
+  shape: z.array(dimSchema),
+  dtype: z.enum(['float32', 'float64', 'float16', 'int64', 'int32', 'bool']),
+  /** How complex values are stored, e.g. "real-imag-last" (trailing axis of 2); absent = real. */
+  complex: z.string().optional(),
+  description: z.string().optional(),
+});
+
+export const manifestSchema = z.looseObject({
+  name: z.string().min(1),
+  version: z.union([z.string(), z.number()]).transform(String),
+  description: z.string().optional(),
+  /** Model file beside the manifest. */
+  file: z.string().min(1).default('model.onnx'),
+  opset: z.number().int().positive(),
+  inputs: z.array(tensorSpecSchema).min(1),
+  outputs: z.array(tensorSpecSchema).min(1),
+  /** Model-wide description of the complex layout, when all tensors share one. */
+  complexLayout: z.unknown().optional(),
+  /** How inputs are scaled before the model and outputs unscaled after it. */
+  normalisation: z.unknown().optional(),
+  training: z.unknown().optional(),
+  metrics: z.unknown().optional(),
+  golden: z.looseObject({
+    /** Input name -> .npy file beside the manifest. */
+    inputs: z.record(z.string(), z.string()),
+    /** Output name -> .npy file beside the manifest. */
+    outputs: z.record(z.string(), z.string()),
+    /** Max |ort - golden| / max |golden| allowed per output; the issue's contract is 1e-4. */
+    rtol: z.number().positive().default(1e-4),
+  }),
+});
+
+export type TensorSpec = z.infer<typeof tensorSpecSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export interface LoadedManifest {
+  manifest: Manifest;
+  /** Folder holding manifest.json. */
+  dir: string;
+  manifestPath: string;
+  modelPath: string;
+  /** Hex SHA-256 of the model file's bytes. */
+  sha256: string;
+}
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Reads, validates and hashes one model folder (or a manifest.json path). */
+export function loadManifest(dirOrFile: string): LoadedManifest {
+  const manifestPath = dirOrFile.endsWith('.json') ? resolve(dirOrFile) : resolve(dirOrFile, 'manifest.json');
+  const dir = dirname(manifestPath);
+  if (!existsSync(manifestPath)) throw new ManifestError(`${manifestPath}: model manifest not found`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (e) {
+    throw new ManifestError(`${manifestPath}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ManifestError(`${manifestPath}: invalid manifest — ${issues}`);
+  }
+  const manifest = parsed.data;
+  const names = (specs: TensorSpec[]) => specs.map((s) => s.name);
+  for (const [kind, specs, golden] of [
+    ['input', manifest.inputs, manifest.golden.inputs],
+    ['output', manifest.outputs, manifest.golden.outputs],
+  ] as const) {
+    const dup = names(specs).find((n, i, all) => all.indexOf(n) !== i);
+    if (dup) throw new ManifestError(`${manifestPath}: ${kind} "${dup}" is declared twice`);
+    for (const n of Object.keys(golden)) {
+      if (!names(specs).includes(n)) throw new ManifestError(`${manifestPath}: golden.${kind}s names "${n}", which is not a declared ${kind}`);
+    }
+    if (kind === 'input') {
+      const missing = names(specs).filter((n) => !(n in golden));
+      if (missing.length) throw new ManifestError(`${manifestPath}: golden.inputs lacks ${missing.join(', ')}`);
+    }
+    for (const f of Object.values(golden)) {
+      if (!existsSync(join(dir, f))) throw new ManifestError(`${manifestPath}: golden file ${f} is missing from ${dir}`);
+    }
+  }
+  const modelPath = join(dir, manifest.file);
+  if (!existsSync(modelPath)) throw new ManifestError(`${manifestPath}: model file ${manifest.file} is missing from ${dir}`);
+  return { manifest, dir, manifestPath, modelPath, sha256: sha256File(modelPath) };
+}
+
+/**
+ * Where shipped models live: an explicit folder, else $RECON_MODELS_DIR, else
+ * resources/models under the working directory or above this source file.
+ */
+export function modelsRoot(explicit?: string): string {
+  const candidates = [
+    explicit,
+    process.env.RECON_MODELS_DIR,
+    resolve(process.cwd(), 'resources/models'),
+    // __dirname exists under CommonJS and vitest; an ESM bundle relies on the entries above.
+    typeof __dirname === 'string' ? resolve(__dirname, '../../../resources/models') : undefined,
+  ].filter((c): c is string => !!c);
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+/** Resolves a model by name (folder under the models root) and loads its manifest. */
+export function loadModel(name: string, root?: string): LoadedManifest {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ManifestError(`model name "${name}" may only use letters, digits, '.', '_' and '-'`);
+  return loadManifest(join(modelsRoot(root), name));
+}

@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ctensor, rtensor } from '../array';
+import { fft2cBatch } from '../fft';
+import { centeredDftMatrix } from '../learned/dft-matrix';
+import { readNpy } from '../learned/npy';
+import { clearSessionCache } from '../learned/session';
+import { reconCirim, type CirimProgress } from './cirim';
+import type { ReconInput } from './types';
+
+const modelDir = join(__dirname, '../../../resources/models/cirim-smoke');
+const shipped = existsSync(join(modelDir, 'manifest.json'));
+afterAll(() => clearSessionCache());
+
+/** Smooth complex object, equispaced 4x mask with a fully sampled centre. */
+function scan(ny: number, nx: number, coils: number): ReconInput & { truth: Float32Array } {
+  const img = new Float32Array(2 * ny * nx);
+  for (let y = 0; y < ny; y++)
+    for (let x = 0; x < nx; x++) {
+      const r = Math.hypot((y - ny / 2) / (ny / 2.4), (x - nx / 2) / (nx / 2.6));
+      img[2 * (y * nx + x)] = r < 1 ? 1 - 0.6 * r * r : 0;
+    }
+  const sens = new Float32Array(2 * coils * ny * nx);
+  for (let p = 0; p < ny * nx; p++) {
+    let ss = 0;
+    const w = Array.from({ length: coils }, (_, c) => 1 + 0.5 * Math.cos((2 * Math.PI * c) / coils + (p % nx) / nx));
+    for (const v of w) ss += v * v;
+    w.forEach((v, c) => (sens[2 * (c * ny * nx + p)] = v / Math.sqrt(ss)));
+  }
+  const mask = new Float32Array(ny * nx);
+  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if (x % 4 === 0 || Math.abs(x - nx / 2) < 2) mask[y * nx + x] = 1;
+  const k = new Float32Array(2 * coils * ny * nx);
+  for (let c = 0; c < coils; c++)
+    for (let p = 0; p < ny * nx; p++) {
+      const o = 2 * (c * ny * nx + p);
+      k[o] = sens[o]! * img[2 * p]!;
+      k[o + 1] = sens[o]! * img[2 * p + 1]!;
+    }
+  fft2cBatch(k, coils, ny, nx, false, k);
+  for (let c = 0; c < coils; c++) for (let p = 0; p < ny * nx; p++) if (!mask[p]) k[2 * (c * ny * nx + p)] = k[2 * (c * ny * nx + p) + 1] = 0;
+  const input: ReconInput & { truth: Float32Array } = { kspace: ctensor([1, coils, ny, nx], k), mask: rtensor([ny, nx], mask), truth: img };
+  if (coils > 1) input.sens = ctensor([1, coils, ny, nx], sens);
+  return input;
+}
+
+describe('CIRIM inputs match the exporter contract', () => {
+  it.skipIf(!shipped)('engine DFT matrices equal the golden fh/fw bytes the model was exported with', () => {
+    for (const f of ['input_fh.npy', 'input_fw.npy']) {
+      const g = readNpy(readFileSync(join(modelDir, 'golden', f)));
+      const m = centeredDftMatrix(g.shape[0]!);
+      let err = 0;
+      for (let i = 0; i < m.length; i++) err = Math.max(err, Math.abs(m[i]! - (g.data as Float32Array)[i]!));
+      expect(err).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
+  it('single coil: one progress report with a preview per cascade, provenance recorded', async () => {
+    const input = scan(24, 20, 1);
+    const seen: CirimProgress[] = [];
+    const r = await reconCirim(input, { provider: 'cpu' }, { onProgress: (p) => seen.push(p) });
+    const K = r.options.cascades as number;
+    expect(K).toBeGreaterThanOrEqual(1);
+    expect(seen).toHaveLength(K);
+    expect(seen.at(-1)!.fraction).toBe(1);
+    expect(seen[0]!.preview!.shape).toEqual([1, 24, 20]);
+    expect(r.image.shape).toEqual([1, 24, 20]);
+    expect(r.image.data.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...r.image.data)).toBeGreaterThan(0);
+    // The final preview is the returned image.
+    const last = seen.at(-1)!.preview!.data;
+    const top = Math.max(...r.image.data);
+    expect(Math.max(...last.map((v, i) => Math.abs(v - r.image.data[i]!)))).toBeLessThan(1e-5 * top);
+    expect(r.history.map((h) => h.iteration)).toEqual(Array.from({ length: K }, (_, i) => i + 1));
+    expect(r.options.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.options.provider).toBe('cpu');
+    expect(r.options.normalisation).toBe('bart-scale');
+    expect(r.notes[0]).toMatch(/^CIRIM model cirim-smoke/);
+    expect(r.notes.join('\n')).toMatch(/no measured quality \(untrained\/smoke model\)/);
+  });
+
+  it('multi-coil with maps runs; without maps it is refused by name', async () => {
+    const input = scan(24, 20, 4);
+    const r = await reconCirim(input, { provider: 'cpu' });
+    expect(r.image.data.every(Number.isFinite)).toBe(true);
+    expect(r.notes.join('\n')).toMatch(/4 coils/);
+    delete input.sens;
+    await expect(reconCirim(input, { provider: 'cpu' })).rejects.toThrow(/needs coil sensitivity maps/);
+  });
+
+  it('falls back to CPU with a note when CUDA is asked for and absent', async () => {
+    const r = await reconCirim(scan(24, 20, 1), { provider: 'cuda,cpu' });
+    if (r.options.provider === 'cpu') expect(r.notes.join('\n')).toMatch(/CUDA execution provider unavailable: .*; using CPU/);
+    else expect(r.options.provider).toBe('cuda');
+  });
+
+  it('stops between cascades when cancelled', async () => {
+    const ac = new AbortController();
+    let calls = 0;
+    const run = reconCirim(scan(24, 20, 1), { provider: 'cpu' }, { signal: ac.signal, onProgress: () => { calls++; ac.abort(); } });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(calls).toBe(1);
+  });
+
+  it('names a missing model', async () => {
+    await expect(reconCirim(scan(24, 20, 1), { model: 'no-such-model' })).rejects.toThrow(/no-such-model.*manifest not found/);
+  });
+});
