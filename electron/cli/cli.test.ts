@@ -8,18 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from './main';
+import { runCli } from './run-in-memory';
 
 const ROOT = resolve(__dirname, '../..');
 const CH2 = '/usr/share/mricron/templates/ch2.nii.gz';
 const MR_SMALL_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
-async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const run = runCli;
 
 let tmp: string;
 beforeAll(() => {
