@@ -92,3 +92,41 @@ export function rotateToReference(v: Float64Array, ref: Float64Array, coils: num
     maps[2 * (c * plane + p) + 1] = vr * ri + vi * rr;
   }
 }
+
+/**
+ * Per pixel, the dominant eigenvector of a Hermitian coils x coils matrix
+ * stored as its packed upper triangle ([pair][pixel], pairs c <= c2 in row
+ * order), phase-rotated to the reference coil. Pixels whose eigenvalue fails
+ * `keep` stay zero (outside the support). ESPIRiT and Walsh differ only in the
+ * matrix they build.
+ */
+export function dominantEigenMaps(
+  packed: Float32Array | Float64Array,
+  coils: number,
+  plane: number,
+  ref: Float64Array,
+  iterations: number,
+  keep: (lambda: number) => boolean,
+): { maps: Float32Array; eigenvalues: Float32Array } {
+  const maps = new Float32Array(2 * coils * plane);
+  const eigenvalues = new Float32Array(plane);
+  const m = new Float64Array(2 * coils * coils);
+  const v = new Float64Array(2 * coils);
+  const w = new Float64Array(2 * coils);
+  for (let p = 0; p < plane; p++) {
+    let q = 0;
+    for (let c = 0; c < coils; c++) {
+      for (let c2 = c; c2 < coils; c2++, q++) {
+        const re = packed[2 * (q * plane + p)]!, im = packed[2 * (q * plane + p) + 1]!;
+        m[2 * (c * coils + c2)] = re;
+        m[2 * (c * coils + c2) + 1] = im;
+        m[2 * (c2 * coils + c)] = re;
+        m[2 * (c2 * coils + c) + 1] = -im;
+      }
+    }
+    const lambda = powerIterate(m, coils, v, w, iterations);
+    eigenvalues[p] = lambda;
+    if (keep(lambda)) rotateToReference(v, ref, coils, maps, p, plane);
+  }
+  return { maps, eigenvalues };
+}

@@ -33,7 +33,7 @@
 import { fft2cBatch } from '../../fft';
 import { findCalibRegion, sampledPattern, type CalibRegion } from './calib-region';
 import { hermitianProjector } from './hermitian-eig';
-import { powerIterate, rotateToReference, virtualBodyCoil } from './coil-vectors';
+import { dominantEigenMaps, virtualBodyCoil } from './coil-vectors';
 
 export interface EspiritOptions {
   /** Kernel width in ky and kx (BART -k, default 6). */
@@ -168,26 +168,6 @@ export function espirit(kspace: Float32Array, coils: number, ny: number, nx: num
   fft2cBatch(grid, pairs, ny, nx, true, grid);
 
   const vbc = virtualBodyCoil(kspace, coils, ny, nx, region);
-  const maps = new Float32Array(2 * coils * plane);
-  const eigenvalues = new Float32Array(plane);
-  const m = new Float64Array(2 * coils * coils);
-  const v = new Float64Array(2 * coils);
-  const w = new Float64Array(2 * coils);
-  for (let p = 0; p < plane; p++) {
-    let q = 0;
-    for (let c = 0; c < coils; c++) {
-      for (let c2 = c; c2 < coils; c2++, q++) {
-        const re = grid[2 * (q * plane + p)]!, im = grid[2 * (q * plane + p) + 1]!;
-        m[2 * (c * coils + c2)] = re;
-        m[2 * (c * coils + c2) + 1] = im;
-        m[2 * (c2 * coils + c)] = re;
-        m[2 * (c2 * coils + c) + 1] = -im;
-      }
-    }
-    const lambda = powerIterate(m, coils, v, w, o.iterations);
-    eigenvalues[p] = lambda;
-    if (!(lambda >= o.crop)) continue;
-    rotateToReference(v, vbc, coils, maps, p, plane);
-  }
+  const { maps, eigenvalues } = dominantEigenMaps(grid, coils, plane, vbc, o.iterations, (lambda) => lambda >= o.crop);
   return { maps, eigenvalues, region, rank };
 }

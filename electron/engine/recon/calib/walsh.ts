@@ -8,7 +8,7 @@
  */
 import { fft2cBatch } from '../../fft';
 import { findCalibRegion, sampledPattern } from './calib-region';
-import { powerIterate, rotateToReference, virtualBodyCoil } from './coil-vectors';
+import { dominantEigenMaps, virtualBodyCoil } from './coil-vectors';
 import type { SensitivityEstimate } from './espirit';
 
 export interface WalshOptions {
@@ -62,26 +62,7 @@ export function walsh(kspace: Float32Array, coils: number, ny: number, nx: numbe
     }
   }
   const vbc = virtualBodyCoil(kspace, coils, ny, nx, region);
-  const maps = new Float32Array(2 * coils * plane);
-  const eigenvalues = new Float32Array(plane);
-  const m = new Float64Array(2 * coils * coils);
-  const v = new Float64Array(2 * coils);
-  const w = new Float64Array(2 * coils);
-  for (let p = 0; p < plane; p++) {
-    let k = 0;
-    for (let c = 0; c < coils; c++) {
-      for (let d = c; d < coils; d++, k++) {
-        const re = cov[2 * (k * plane + p)]!, im = cov[2 * (k * plane + p) + 1]!;
-        m[2 * (c * coils + d)] = re;
-        m[2 * (c * coils + d) + 1] = im;
-        m[2 * (d * coils + c)] = re;
-        m[2 * (d * coils + c) + 1] = -im;
-      }
-    }
-    const lambda = powerIterate(m, coils, v, w, 20);
-    eigenvalues[p] = lambda;
-    if (lambda > 0) rotateToReference(v, vbc, coils, maps, p, plane);
-  }
+  const { maps, eigenvalues } = dominantEigenMaps(cov, coils, plane, vbc, 20, (lambda) => lambda > 0);
   return { maps, eigenvalues, region, rank: 1 };
 }
 
