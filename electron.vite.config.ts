@@ -2,7 +2,8 @@
  * Three builds, one per Electron process:
  *  - main: the app (electron/main), the compute host (electron/compute, which
  *    main starts as a utility process from out/main/compute.js) and the
- *    recon-studio command (electron/cli -> out/main/cli.js, for packaged apps);
+ *    recon-studio command (electron/cli -> out/main/cli.js, for packaged apps)
+ *    and browser mode (electron/server -> out/main/server.js, `npm run serve`);
  *  - preload: one self-contained CommonJS file, because a sandboxed preload
  *    cannot require anything but a few Electron built-ins (zod is inlined);
  *  - renderer: the Svelte UI from renderer/, served by main over app://recon/.
@@ -26,6 +27,8 @@ export default defineConfig({
           compute: resolve(root, 'electron/compute/index.ts'),
           // The recon-studio command, for packaged apps (a checkout runs it through tsx).
           cli: resolve(root, 'electron/cli/index.ts'),
+          // Browser mode (`npm run serve`): serves out/renderer and relays to compute.js.
+          server: resolve(root, 'electron/server/index.ts'),
         },
         output: { format: 'cjs', entryFileNames: '[name].js' },
       },

@@ -3,3 +3,5 @@
 export * from './channels';
 export * from './schemas';
 export * from './api';
+export * from './workspace';
+export * from './wire';

@@ -32,6 +32,10 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
  */
 export const invokeContract = {
   [Channels.appInfo]: { args: z.tuple([]), result: AppInfoSchema },
+  [Channels.dialogOpen]: {
+    args: z.tuple([z.strictObject({ directory: z.boolean() })]),
+    result: z.array(z.string().min(1)),
+  },
 } as const satisfies Record<Channel, { args: z.ZodTuple; result: z.ZodType }>;
 
 export type InvokeChannel = keyof typeof invokeContract;

@@ -3,13 +3,26 @@
  * in an Electron utility process. If it dies, pending requests fail, a line is
  * logged and it is started again with a growing delay; the window never goes
  * down with it.
+ *
+ * Renderers talk to the host directly over MessagePorts that main brokers
+ * (connect): the workspace envelopes never pass through main. A port given to
+ * a host that dies dies with it, so after each restart the onRestart
+ * listeners hand every window a fresh one.
  */
-import { utilityProcess, type UtilityProcess } from 'electron';
+import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
 import { ComputeResponseSchema, type ComputeRequest } from '../contracts';
 
 export interface ComputeHost {
   /** Round trip to the host; resolves with the engine version it runs. */
   ping(timeoutMs?: number): Promise<string>;
+  /**
+   * Gives the host one end of a MessageChannelMain; it speaks the workspace
+   * protocol over it. Closed at once when no host is running (a restart is
+   * under way and onRestart will ask for a fresh one).
+   */
+  connect(port: MessagePortMain): void;
+  /** Called after the host has been started again following a crash. */
+  onRestart(listener: () => void): void;
   /** Asks the host to exit and stops restarting it. */
   stop(): void;
 }
@@ -31,6 +44,7 @@ export function startComputeHost(entry: string): ComputeHost {
   let startedAt = 0;
   let nextId = 1;
   const pending = new Map<number, Pending>();
+  const restartListeners: (() => void)[] = [];
 
   function failPending(reason: string): void {
     for (const [id, p] of pending) {
@@ -69,7 +83,9 @@ export function startComputeHost(entry: string): ComputeHost {
       crashes += 1;
       console.error(`recon-studio: compute host exited unexpectedly (code ${code}); restarting in ${delay} ms`);
       setTimeout(() => {
-        if (!stopping) spawn();
+        if (stopping) return;
+        spawn();
+        for (const listener of restartListeners) listener();
       }, delay);
     });
     child = proc;
@@ -98,6 +114,16 @@ export function startComputeHost(entry: string): ComputeHost {
           reject(new Error('compute host is not running'));
         }
       });
+    },
+    connect(port) {
+      if (!child) {
+        port.close();
+        return;
+      }
+      child.postMessage({ type: 'connect' }, [port]);
+    },
+    onRestart(listener) {
+      restartListeners.push(listener);
     },
     stop() {
       stopping = true;

@@ -4,8 +4,8 @@
  * that computes lives in the compute host.
  */
 import path from 'node:path';
-import { app, BrowserWindow } from 'electron';
-import { Channels } from '../contracts';
+import { app, BrowserWindow, dialog, MessageChannelMain, type WebContents } from 'electron';
+import { Channels, PORT_CHANNEL } from '../contracts';
 import { ENGINE_VERSION } from '../engine/version';
 import { startComputeHost, type ComputeHost } from './compute-host';
 import { hardenSessions, hardenWebContents } from './hardening';
@@ -26,6 +26,18 @@ const iconPath = path.join(__dirname, '../../resources/icon.png');
 let mainWindow: BrowserWindow | null = null;
 let compute: ComputeHost | null = null;
 
+/**
+ * Connects a renderer straight to the compute host: one end of a fresh
+ * channel to the host, the other to the page (through the preload). Done on
+ * every load (a reload drops the old port) and after every host restart.
+ */
+function connectRenderer(contents: WebContents): void {
+  if (!compute || contents.isDestroyed()) return;
+  const { port1, port2 } = new MessageChannelMain();
+  compute.connect(port1);
+  contents.postMessage(PORT_CHANNEL, null, [port2]);
+}
+
 function openMainWindow(): void {
   mainWindow = createMainWindow({
     url: devServerUrl ?? `${APP_URL}index.html`,
@@ -33,6 +45,8 @@ function openMainWindow(): void {
     isDev,
     icon: iconPath,
   });
+  const contents = mainWindow.webContents;
+  contents.on('dom-ready', () => connectRenderer(contents));
   mainWindow.on('closed', () => {
     mainWindow = null;
   });
@@ -48,6 +62,14 @@ function registerIpc(): void {
     arch: process.arch,
     versions: { electron: process.versions.electron, node: process.versions.node, chrome: process.versions.chrome },
   }));
+  handleInvoke(Channels.dialogOpen, trusted, async ({ directory }) => {
+    const options: Electron.OpenDialogOptions = {
+      title: directory ? 'Open a folder of scans' : 'Open scans',
+      properties: directory ? ['openDirectory'] : ['openFile', 'multiSelections'],
+    };
+    const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? [] : result.filePaths;
+  });
 }
 
 async function start(): Promise<void> {
@@ -64,6 +86,10 @@ async function start(): Promise<void> {
   installMenu(isDev);
 
   compute = startComputeHost(path.join(__dirname, 'compute.js'));
+  // The old ports died with the old host: every window gets a new one.
+  compute.onRestart(() => {
+    for (const win of BrowserWindow.getAllWindows()) connectRenderer(win.webContents);
+  });
   compute.ping().then(
     (engineVersion) => console.log(`recon-studio: compute host ready (engine ${engineVersion})`),
     (err: unknown) => console.error(`recon-studio: compute host did not answer: ${String(err)}`),

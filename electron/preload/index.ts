@@ -4,12 +4,14 @@
  * ReconApi. Never ipcRenderer itself: the renderer gets domain methods whose
  * answers are validated here before it sees them.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { z } from 'zod';
 import {
   API_GLOBAL,
   Channels,
   invokeContract,
+  PORT_CHANNEL,
+  PORT_MESSAGE,
   type InvokeArgs,
   type InvokeChannel,
   type InvokeResult,
@@ -27,8 +29,37 @@ async function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C
   return parsed.data as InvokeResult<C>;
 }
 
+// The compute host's port: main sends a fresh one on every load and after a
+// host restart. Ports cannot cross the context bridge, so it goes to the page
+// with window.postMessage, but only once the page listens (requestPort);
+// until then the latest one waits here (a port transferred is gone).
+let waitingPort: MessagePort | null = null;
+let pageListens = false;
+
+function handOver(): void {
+  if (!pageListens || !waitingPort) return;
+  const port = waitingPort;
+  waitingPort = null;
+  window.postMessage({ type: PORT_MESSAGE }, window.location.origin, [port]);
+}
+
+ipcRenderer.on(PORT_CHANNEL, (event) => {
+  const port = event.ports[0];
+  if (!port) return;
+  waitingPort?.close(); // superseded before the page took it
+  waitingPort = port;
+  handOver();
+});
+
 const api: ReconApi = Object.freeze({
   info: () => invoke(Channels.appInfo),
+  chooseFiles: (options: { directory: boolean }) => invoke(Channels.dialogOpen, { directory: options.directory === true }),
+  // Only a real File has a path; anything else from the page is refused by Electron.
+  pathForFile: (file: unknown) => webUtils.getPathForFile(file as File),
+  requestPort: () => {
+    pageListens = true;
+    handOver();
+  },
 });
 
 contextBridge.exposeInMainWorld(API_GLOBAL, api);
