@@ -140,6 +140,18 @@ export async function prepareReconJob(spec: ReconJobSpec): Promise<PreparedJob> 
     ...(spec.volumeIndex !== undefined ? { volume: spec.volumeIndex } : {}),
     ...(spec.slices ? { slices: spec.slices } : {}),
   });
+  return prepareLoadedJob(spec, volume);
+}
+
+/**
+ * prepareReconJob on a volume already in memory (the compute host keeps the
+ * datasets it opened): spec.input only names the data in messages and the
+ * provenance. A volume read partially (HDF5 meta.sliceStart) is handled the same.
+ */
+export async function prepareLoadedJob(spec: ReconJobSpec, volume: Volume): Promise<PreparedJob> {
+  if (!methods[spec.method]) {
+    throw new JobInputError(`unknown method "${spec.method}" (available: ${Object.keys(methods).join(', ')})`);
+  }
   const held = volume.kind === 'image' ? volume.image.shape[0]! : volume.kspace.shape[0]!;
   const start = typeof volume.meta.sliceStart === 'number' ? volume.meta.sliceStart : 0;
   const total = typeof volume.meta.sliceTotal === 'number' ? volume.meta.sliceTotal : held;

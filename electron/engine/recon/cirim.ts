@@ -18,6 +18,7 @@ import { fft2cBatch } from '../fft';
 import { bartScale } from './cs';
 import type { ReconContext, ReconInput, ReconMethod, ReconProgress, ReconResult } from './types';
 import { throwIfCancelled, validateInput } from './types';
+import { learnedOptionFields } from './describe';
 
 export interface CirimOptions {
   /** Folder name under resources/models. */
@@ -131,11 +132,14 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
         feeds[st.input] = next;
       }
       const residual = dcResidual(x, S, y, input.mask.data, coils, ny, nx, work) / yNorm;
-      history.push({ slice: s, iteration: i + 1, residual, elapsedMs: performance.now() - t0 });
+      const row = { slice: s, iteration: i + 1, residual, elapsedMs: performance.now() - t0 };
+      history.push(row);
+      ctx.onHistory?.([row]);
       const preview = rtensor([1, ny, nx]);
       for (let p = 0; p < plane; p++) preview.data[p] = scale * Math.hypot(x[2 * p]!, x[2 * p + 1]!);
       const progress: CirimProgress = { fraction: (s * K + i + 1) / (slices * K), message: `CIRIM slice ${s + 1}/${slices}, cascade ${i + 1}/${K}`, slice: s, iteration: i + 1, preview };
       ctx.onProgress?.(progress);
+      ctx.onPreview?.(s, preview.data, ny, nx);
       await tick(); // let a cancel request or a UI in between cascades
     }
     const out = complex.data.subarray(2 * s * plane, 2 * (s + 1) * plane);
@@ -194,5 +198,8 @@ export const cirim: ReconMethod<CirimOptions> = {
   label: 'CIRIM (learned)',
   description: 'Cascades of independently recurrent inference machines, run from a shipped ONNX model one cascade at a time.',
   defaults: cirimDefaults,
+  family: 'learned',
+  optionFields: learnedOptionFields('cirim-smoke'),
+  presets: [],
   run: reconCirim,
 };

@@ -31,6 +31,7 @@ import { createRng, ctensor, rtensor } from '../array';
 import { fft2cBatch } from '../fft';
 import type { HistoryEntry, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { throwIfCancelled, validateInput } from './types';
+import { csOptionFields, csPresets } from './describe';
 
 export interface CsOptions {
   reg: 'wavelet' | 'tv';
@@ -250,6 +251,13 @@ export async function reconCs(input: ReconInput, options: Partial<CsOptions> = {
         },
       } : {}),
       onIteration: (e) => {
+        ctx.onHistory?.([e]);
+        // Previews cost a magnitude pass: only on the metrics cadence and at the end of the slice.
+        if (ctx.onPreview && (e.iteration % o.every === 0 || e.iteration === o.iters)) {
+          const x = solver.x, m = new Float32Array(plane);
+          for (let p = 0; p < plane; p++) m[p] = scale * Math.hypot(x[2 * p]!, x[2 * p + 1]!);
+          ctx.onPreview(s, m, ny, nx);
+        }
         ctx.onProgress?.({ fraction: (s + e.iteration / o.iters) / slices, message: `cs ${solver.name} slice ${s + 1}/${slices} iteration ${e.iteration}`, slice: s, iteration: e.iteration });
       },
     });
@@ -271,5 +279,8 @@ export const cs: ReconMethod<CsOptions> = {
   label: 'Compressed sensing',
   description: 'L1-wavelet or total-variation regularised SENSE (BART pics), solved by FISTA, ADMM, primal-dual, CG or a first-order optimizer.',
   defaults: csDefaults,
+  family: 'iterative',
+  optionFields: csOptionFields,
+  presets: csPresets,
   run: reconCs,
 };

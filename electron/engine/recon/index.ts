@@ -2,6 +2,7 @@ export * from './types';
 export * from './zero-filled';
 export * from './cs';
 export * from './cirim';
+export * from './describe';
 import { zeroFilled } from './zero-filled';
 import { cs } from './cs';
 import { cirim } from './cirim';

@@ -30,6 +30,13 @@ export interface ReconProgress {
 export interface ReconContext {
   onProgress?: (p: ReconProgress) => void;
   signal?: AbortSignal;
+  /** Convergence rows as the method records them (iterative methods). */
+  onHistory?: (rows: HistoryEntry[]) => void;
+  /**
+   * An intermediate magnitude image [y][x] of slice `slice` (index within the
+   * input) while it is being reconstructed. The array is the callee's to keep.
+   */
+  onPreview?: (slice: number, magnitude: Float32Array, ny: number, nx: number) => void;
 }
 
 /** One row of an iterative method's convergence history. */
@@ -57,11 +64,40 @@ export interface ReconResult {
   notes: string[];
 }
 
+/**
+ * Self-description of a method's options, so a UI can build its form (the
+ * compute host maps this 1:1 onto the workspace contract's MethodInfo; the
+ * engine stays free of the contracts, so the shapes are declared here).
+ */
+export type OptionValue = number | string | boolean;
+interface OptionFieldBase {
+  key: string;
+  label: string;
+  help?: string;
+  /** Shown (and used) only when option `key` has one of `values`. */
+  visibleWhen?: { key: string; values: OptionValue[] };
+  advanced?: boolean;
+}
+export type OptionFieldSpec =
+  | (OptionFieldBase & { type: 'number'; default: number; min?: number; max?: number; step?: number; log?: boolean })
+  | (OptionFieldBase & { type: 'integer'; default: number; min?: number; max?: number })
+  | (OptionFieldBase & { type: 'boolean'; default: boolean })
+  | (OptionFieldBase & { type: 'enum'; default: string; choices: { value: string; label: string }[] });
+export interface MethodPreset {
+  id: string;
+  label: string;
+  values: Record<string, OptionValue>;
+}
+export type MethodFamily = 'direct' | 'iterative' | 'learned' | 'sampling';
+
 export interface ReconMethod<O extends object> {
   id: string;
   label: string;
   description: string;
   defaults: O;
+  family?: MethodFamily;
+  optionFields?: OptionFieldSpec[];
+  presets?: MethodPreset[];
   run(input: ReconInput, options: Partial<O>, ctx?: ReconContext): Promise<ReconResult>;
 }
 

@@ -11,6 +11,7 @@ import { ctensor, rtensor } from '../array';
 import { fft2cBatch } from '../fft';
 import type { ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { throwIfCancelled, validateInput } from './types';
+import { zeroFilledOptionFields } from './describe';
 
 export interface ZeroFilledOptions {
   /** 'auto' = SENSE when coil maps are present and there is more than one coil, else RSS. */
@@ -94,5 +95,8 @@ export const zeroFilled: ReconMethod<ZeroFilledOptions> = {
   label: 'Zero-filled',
   description: 'Inverse FFT of the undersampled k-space; coil images combined by RSS or SENSE.',
   defaults: zeroFilledDefaults,
+  family: 'direct',
+  optionFields: zeroFilledOptionFields,
+  presets: [],
   run: reconZeroFilled,
 };
