@@ -13,6 +13,11 @@
  * for both. Timing: BART wall time of the `pics` process with
  * OMP_NUM_THREADS=1 (our engine is single-threaded), ours in-process around
  * reconCs. λ sweep: each tool at each λ; the table compares each at its best λ.
+ *
+ * Native addon: when built (node native/build.mjs) "ours" runs with it and,
+ * for reference, "ours-ts" repeats each run on the TypeScript kernels in the
+ * same process (--no-ts skips that; RECON_NATIVE=0 makes "ours" TypeScript).
+ * The table then shows both time ratios against the same BART run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +26,7 @@ import { join } from 'node:path';
 import { rtensor } from '../../electron/engine/array';
 import { simulate } from '../../electron/engine/acquire';
 import { bartToKSpace, loadVolume, readCfl, writeCflBytes } from '../../electron/engine/io';
+import { installNative, uninstallNative } from '../../electron/engine/native';
 import { reconCs, type CsOptions } from '../../electron/engine/recon/cs';
 
 const args = process.argv.slice(2);
@@ -34,6 +40,8 @@ const onlyAt = args.indexOf('--only');
 const REGS = (onlyAt >= 0 ? [args[onlyAt + 1]] : ['wavelet', 'tv']) as Array<'wavelet' | 'tv'>;
 const levelsAt = args.indexOf('--levels');
 const ENV = { ...process.env, OMP_NUM_THREADS: '1' };
+const native = installNative();
+const WITH_TS = native.loaded && !args.includes('--no-ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-vs-bart-'));
 const p = (n: string) => join(dir, n);
@@ -102,26 +110,34 @@ async function main(): Promise<void> {
           const ms = bart('pics', '-d0', '-i', String(ITERS), ...(reg === 'wavelet' ? ['-l1', '-r', String(lambda)] : ['-R', `T:3:0:${lambda}`]), 'ku', 'sens', 'bout');
           rows.push({ data, reg, accel, tool: 'bart', lambda, nrmse: nrmse('ref', 'bout'), ms });
           const opts: Partial<CsOptions> = { reg, lambda, iters: ITERS, ...(levelsAt >= 0 ? { levels: Number(args[levelsAt + 1]) } : {}) };
-          const t = performance.now();
-          const res = await reconCs(input, opts);
-          const ours = performance.now() - t;
-          writeC('oout', [n, n], res.complex!.data);
-          rows.push({ data, reg, accel, tool: 'ours', lambda, nrmse: nrmse('ref', 'oout'), ms: ours });
-          const last = rows.slice(-2);
-          console.error(`${data} ${label} ${reg} λ=${lambda}: bart ${last[0]!.nrmse.toFixed(4)} ${last[0]!.ms.toFixed(0)} ms | ours ${last[1]!.nrmse.toFixed(4)} ${last[1]!.ms.toFixed(0)} ms`);
+          const variants: Array<[string, boolean]> = [['ours', native.loaded], ...(WITH_TS ? [['ours-ts', false] as [string, boolean]] : [])];
+          for (const [tool, useNative] of variants) {
+            if (useNative) installNative(); else uninstallNative();
+            const t = performance.now();
+            const res = await reconCs(input, opts);
+            const ms = performance.now() - t;
+            writeC('oout', [n, n], res.complex!.data);
+            rows.push({ data, reg, accel, tool, lambda, nrmse: nrmse('ref', 'oout'), ms });
+          }
+          const last = rows.slice(-1 - variants.length);
+          console.error(`${data} ${label} ${reg} λ=${lambda}: ` + last.map((r) => `${r.tool} ${r.nrmse.toFixed(4)} ${r.ms.toFixed(0)} ms`).join(' | '));
         }
       }
     }
   }
-  console.log(`\nCS vs BART pics (${ITERS} iterations, ecalib -m1 maps for both, NRMSE = bart nrmse -s vs fully sampled SENSE combination)\n`);
-  console.log('| data | accel | reg | BART best λ | BART NRMSE | ours best λ | ours NRMSE | NRMSE rel. diff | BART ms | ours ms | time ours/BART |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`\nCS vs BART pics (${ITERS} iterations, ecalib -m1 maps for both, NRMSE = bart nrmse -s vs fully sampled SENSE combination)`);
+  console.log(native.loaded ? `ours: native addon (${native.detail})${WITH_TS ? '; ours-ts: TypeScript kernels, same run' : ''}\n` : `ours: TypeScript kernels (native addon not used: ${native.reason})\n`);
+  console.log(`| data | accel | reg | BART best λ | BART NRMSE | ours best λ | ours NRMSE | NRMSE rel. diff | BART ms | ours ms | time ours/BART |${WITH_TS ? ' ours-ts NRMSE | ours-ts ms | time ours-ts/BART |' : ''}`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|---|${WITH_TS ? '---|---|---|' : ''}`);
   const keys = [...new Set(rows.map((r) => `${r.data}|${r.accel}|${r.reg}`))];
   for (const k of keys) {
     const group = rows.filter((r) => `${r.data}|${r.accel}|${r.reg}` === k);
     const best = (tool: string) => group.filter((r) => r.tool === tool).reduce((a, b) => (b.nrmse < a.nrmse ? b : a));
     const b = best('bart'), o = best('ours');
-    console.log(`| ${b.data} | ${b.accel.toFixed(2)} | ${b.reg} | ${b.lambda} | ${b.nrmse.toFixed(4)} | ${o.lambda} | ${o.nrmse.toFixed(4)} | ${(((o.nrmse - b.nrmse) / b.nrmse) * 100).toFixed(1)}% | ${b.ms.toFixed(0)} | ${o.ms.toFixed(0)} | ${(o.ms / b.ms).toFixed(2)} |`);
+    // The TypeScript run at the λ "ours" picked, so the two time ratios share one BART run.
+    const ts = WITH_TS ? group.find((r) => r.tool === 'ours-ts' && r.lambda === o.lambda) : undefined;
+    const tsCells = ts ? ` ${ts.nrmse.toFixed(4)} | ${ts.ms.toFixed(0)} | ${(ts.ms / b.ms).toFixed(2)} |` : '';
+    console.log(`| ${b.data} | ${b.accel.toFixed(2)} | ${b.reg} | ${b.lambda} | ${b.nrmse.toFixed(4)} | ${o.lambda} | ${o.nrmse.toFixed(4)} | ${(((o.nrmse - b.nrmse) / b.nrmse) * 100).toFixed(1)}% | ${b.ms.toFixed(0)} | ${o.ms.toFixed(0)} | ${(o.ms / b.ms).toFixed(2)} |${tsCells}`);
   }
   console.log('\nλ sweep (NRMSE bart / ours):');
   for (const k of keys) {
@@ -129,7 +145,7 @@ async function main(): Promise<void> {
     console.log(`  ${k}: ` + LAMBDAS.map((l) => `λ=${l} ${group.find((r) => r.tool === 'bart' && r.lambda === l)!.nrmse.toFixed(4)}/${group.find((r) => r.tool === 'ours' && r.lambda === l)!.nrmse.toFixed(4)}`).join('  '));
   }
   const jsonAt = args.indexOf('--json');
-  if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ iters: ITERS, rows }, null, 1));
+  if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ iters: ITERS, native: native.loaded ? native.detail : null, rows }, null, 1));
 }
 
 main()

@@ -4,6 +4,11 @@
  *
  *   npx tsx bench/fft/run.ts [--seconds=S] [n ...]      (sizes default 256 320)
  *
+ * With the optional addon built (node native/build.mjs) it also times fft2c
+ * on the native backend (FFTW inside, plus the centring and scaling passes),
+ * so the table shows TS, native and plain FFTW from one run; without the
+ * addon the native columns say why they are empty (RECON_NATIVE=0 forces that).
+ *
  * Compiles bench/fft/fftw-bench.c into a fresh directory under os.tmpdir()
  * (nothing is written into the repository), then for each n times an n x n
  * complex forward FFT: FFTW single and double precision (FFTW_MEASURE, one
@@ -19,16 +24,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../../electron/engine/array';
 import { fft2c } from '../../electron/engine/fft';
+import { installNative, openNative, uninstallNative } from '../../electron/engine/native';
 
 interface Timing { usPerFft: number; usMin: number; reps: number }
 
 interface Row {
   n: number;
   ts_us: number;
+  native_us: number | null;
   fftw3f_us: number;
   fftw3_us: number;
   ratio_ts_fftw3f: number;
   ratio_ts_fftw3: number;
+  ratio_native_fftw3f: number | null;
+  ratio_ts_native: number | null;
   ts_min_us: number;
   fftw3f_min_us: number;
   fftw3_min_us: number;
@@ -131,12 +140,19 @@ function main(): void {
     const exe = compileHarness(dir);
     for (const n of sizes) {
       const fftw = runFftw(exe, n, seconds);
+      uninstallNative();
       const ts = timeTs(n, seconds);
+      let nat: Timing | null = null;
+      if (installNative().loaded) {
+        nat = timeTs(n, seconds);
+        uninstallNative();
+      }
       const f = fftw.get('fftw3f')!, d = fftw.get('fftw3')!;
       rows.push({
         n,
-        ts_us: ts.usPerFft, fftw3f_us: f.usPerFft, fftw3_us: d.usPerFft,
+        ts_us: ts.usPerFft, native_us: nat ? nat.usPerFft : null, fftw3f_us: f.usPerFft, fftw3_us: d.usPerFft,
         ratio_ts_fftw3f: ts.usPerFft / f.usPerFft, ratio_ts_fftw3: ts.usPerFft / d.usPerFft,
+        ratio_native_fftw3f: nat ? nat.usPerFft / f.usPerFft : null, ratio_ts_native: nat ? ts.usPerFft / nat.usPerFft : null,
         ts_min_us: ts.usMin, fftw3f_min_us: f.usMin, fftw3_min_us: d.usMin,
       });
     }
@@ -144,14 +160,17 @@ function main(): void {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const header = ['size', 'TS us/FFT', 'FFTW float us', 'FFTW double us', 'TS/FFTW-float', 'TS/FFTW-double'];
+  const header = ['size', 'TS us/FFT', 'native us', 'FFTW float us', 'FFTW double us', 'TS/FFTW-float', 'TS/FFTW-double', 'native/FFTW-float', 'TS/native'];
+  const opt = (v: number | null, d: number): string => (v === null ? '-' : v.toFixed(d));
   const body = rows.map((r) => [
-    `${r.n}x${r.n}`, r.ts_us.toFixed(1), r.fftw3f_us.toFixed(1), r.fftw3_us.toFixed(1),
-    r.ratio_ts_fftw3f.toFixed(2), r.ratio_ts_fftw3.toFixed(2),
+    `${r.n}x${r.n}`, r.ts_us.toFixed(1), opt(r.native_us, 1), r.fftw3f_us.toFixed(1), r.fftw3_us.toFixed(1),
+    r.ratio_ts_fftw3f.toFixed(2), r.ratio_ts_fftw3.toFixed(2), opt(r.ratio_native_fftw3f, 2), opt(r.ratio_ts_native, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  const native = openNative().status;
   console.log('2D complex forward FFT, single thread; median of batch means (fft2c is centred + orthonormal, FFTW plain)');
+  console.log(native.loaded ? `native backend: ${native.path} (${native.detail})` : `native backend: not used (${native.reason})`);
   console.log(fmt(header));
   for (const b of body) console.log(fmt(b));
   const round = (v: number): number => Math.round(v * 1000) / 1000;
@@ -159,7 +178,8 @@ function main(): void {
     bench: 'fft2c-vs-fftw',
     node: process.version,
     seconds_per_case: seconds,
-    rows: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'n' ? v : round(v)]))),
+    native: native.loaded ? native.detail : null,
+    rows: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'n' || v === null ? v : round(v)]))),
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }

@@ -2,6 +2,7 @@
  * recon-studio command: parse, load, call the engine, write (BART's habit of
  * thin commands). Errors become one line on stderr with a documented exit code.
  */
+import '../engine/native-startup'; // native FFT/wavelet kernels when built (RECON_NATIVE=0: off)
 import { ENGINE_VERSION } from '../engine/version';
 import { ReaderError } from '../engine/io';
 import { JobInputError } from '../engine/jobs/recon-job';

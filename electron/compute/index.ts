@@ -18,6 +18,7 @@
  *    channel itself and answers go back with process.send.
  * Every workspace event goes to every connected client.
  */
+import '../engine/native-startup'; // native FFT/wavelet/SENSE kernels when built (RECON_NATIVE=0: off)
 import { ComputeRequestSchema, type ComputeResponse } from '../contracts';
 import { ClientMessageSchema, collectBuffers, parseCall, type HostMessage } from '../contracts/workspace';
 import { ENGINE_VERSION } from '../engine/version';

@@ -12,6 +12,7 @@
  * `out` may be x itself: each block is read completely before it is written
  * back to the same places. Partially overlapping views are not supported.
  */
+import { getFftBackend } from './backend';
 import { getPlan } from './plan';
 import type { BlockIO } from './strided';
 
@@ -128,6 +129,12 @@ export function ifftc(x: Float32Array, n: number, out?: Float32Array): Float32Ar
 }
 
 function planes2(x: Float32Array, o: Float32Array, batch: number, ny: number, nx: number, inverse: boolean): void {
+  // 2D transforms go to the native backend when one is installed (backend.ts).
+  const backend = getFftBackend();
+  if (backend !== null) {
+    backend.fft2cBatch(x, o, batch, ny, nx, inverse);
+    return;
+  }
   const scale = 1 / Math.sqrt(ny * nx);
   const size = 2 * ny * nx;
   // Plane by plane, so each plane is still in cache when its columns are done.

@@ -95,8 +95,58 @@ export function sensOp(sens: Float32Array, coils: number, ny: number, nx: number
   );
 }
 
-/** SENSE forward model for one slice: M · F · S (image [y][x] -> k-space [coil][ky][kx]). */
-export function senseOp(sens: Float32Array, mask: Float32Array, coils: number, ny: number, nx: number): LinOp {
+/**
+ * Optional fused kernels for the SENSE model (native/, installed by
+ * engine/native.ts): maps, FFT and mask in one pass per coil, and A^H A
+ * without the k-space round trip through JavaScript. Same results as the
+ * composed operators below (parity-tested in engine/native.test.ts).
+ */
+export interface SenseBackend {
+  forward(x: Float32Array, sens: Float32Array, mask: Float32Array, coils: number, ny: number, nx: number, out: Float32Array): void;
+  adjoint(k: Float32Array, sens: Float32Array, mask: Float32Array, coils: number, ny: number, nx: number, out: Float32Array): void;
+  normal(x: Float32Array, sens: Float32Array, mask: Float32Array, coils: number, ny: number, nx: number, out: Float32Array): void;
+}
+
+let senseBackend: SenseBackend | null = null;
+
+export function setSenseBackend(backend: SenseBackend | null): void {
+  senseBackend = backend;
+}
+
+/**
+ * SENSE forward model for one slice: M · F · S (image [y][x] -> k-space [coil][ky][kx]).
+ * With a backend it also offers `normal` (A^H A), which CG and ADMM use when present.
+ */
+export function senseOp(sens: Float32Array, mask: Float32Array, coils: number, ny: number, nx: number): LinOp & { normal?: (x: Float32Array) => Float32Array } {
   const kshape = [coils, ny, nx];
-  return compose(maskOp(mask, kshape), fourierOp(kshape), sensOp(sens, coils, ny, nx));
+  const A = compose(maskOp(mask, kshape), fourierOp(kshape), sensOp(sens, coils, ny, nx));
+  const b = senseBackend;
+  if (!b) return A;
+  // Private copies: the kernels read them on every call and callers may reuse their buffers.
+  const s = sens.slice();
+  const m = mask.slice();
+  const image = () => new Float32Array(2 * ny * nx);
+  const op = linop(
+    A.name,
+    A.ishape,
+    A.oshape,
+    (x) => {
+      const o = new Float32Array(2 * coils * ny * nx);
+      b.forward(x, s, m, coils, ny, nx, o);
+      return o;
+    },
+    (k) => {
+      const o = image();
+      b.adjoint(k, s, m, coils, ny, nx, o);
+      return o;
+    },
+  );
+  return {
+    ...op,
+    normal: (x: Float32Array) => {
+      const o = image();
+      b.normal(x, s, m, coils, ny, nx, o);
+      return o;
+    },
+  };
 }

@@ -31,6 +31,31 @@ const FILTERS: Record<WaveletName, number[]> = {
   db4: [(1 + S3) / (4 * Math.SQRT2), (3 + S3) / (4 * Math.SQRT2), (3 - S3) / (4 * Math.SQRT2), (1 - S3) / (4 * Math.SQRT2)],
 };
 
+/**
+ * Optional native kernel for the multi-level transform (same layout, float64
+ * accumulation), installed by the Node-side loader (electron/engine/native.ts);
+ * this module imports no node:*. null = the TypeScript transform below.
+ */
+export interface WaveletBackend {
+  readonly name: string;
+  /** In-place transform of a padded [py][px] plane; h holds the low-pass taps. */
+  transform(c: Float32Array, py: number, px: number, levels: number, h: Float64Array, forward: boolean): void;
+}
+
+let backend: WaveletBackend | null = null;
+
+/** Installs (or with null removes) the wavelet backend; returns the previous one. */
+export function setWaveletBackend(b: WaveletBackend | null): WaveletBackend | null {
+  const previous = backend;
+  backend = b;
+  return previous;
+}
+
+/** The installed wavelet backend, or null. */
+export function getWaveletBackend(): WaveletBackend | null {
+  return backend;
+}
+
 /** Padded size and effective level count for an image, exported so callers can size buffers. */
 export function waveletShape(ny: number, nx: number, levels: number): { py: number; px: number; levels: number } {
   if (!Number.isInteger(levels) || levels < 1) throw new RangeError(`wavelet: levels must be a positive integer, got ${levels}`);
@@ -41,78 +66,113 @@ export function waveletShape(ny: number, nx: number, levels: number): { py: numb
   return { py: Math.ceil(ny / b) * b, px: Math.ceil(nx / b) * b, levels: L };
 }
 
+/** Float64 work space shared by all transforms (they never nest), grown on demand. */
+let work = new Float64Array(0);
+function workspace(len: number): Float64Array {
+  if (work.length < len) work = new Float64Array(len);
+  return work;
+}
+
 /**
- * One periodic analysis (forward) or synthesis (inverse = transpose) pass on a
- * complex line of length n held in `line` (interleaved, float64), using `tmp`.
+ * Periodic analysis (forward) or synthesis (its transpose) along x of rows
+ * 0..hy-1, each hx complex values from float index 2·y·px of c. Float64
+ * accumulation in the order k, then tap j (the native twin's order).
  */
-function pass1d(line: Float64Array, tmp: Float64Array, n: number, h: number[], g: number[], forward: boolean): void {
+function rowsPass(c: Float32Array, px: number, hy: number, hx: number, h: number[], g: number[], forward: boolean, tmp: Float64Array): void {
   const L = h.length;
-  const half = n >> 1;
+  const half = hx >> 1;
+  for (let y = 0; y < hy; y++) {
+    const o = 2 * y * px;
+    if (forward) {
+      for (let k = 0; k < half; k++) {
+        let ar = 0, ai = 0, dr = 0, di = 0;
+        // Indices wrap (periodic boundary) only for the last few outputs.
+        const wrap = 2 * k + L > hx;
+        for (let j = 0; j < L; j++) {
+          const idx = o + 2 * (wrap ? (2 * k + j) % hx : 2 * k + j);
+          const xr = c[idx]!, xi = c[idx + 1]!;
+          const hj = h[j]!, gj = g[j]!;
+          ar += hj * xr; ai += hj * xi;
+          dr += gj * xr; di += gj * xi;
+        }
+        tmp[2 * k] = ar; tmp[2 * k + 1] = ai;
+        tmp[2 * (half + k)] = dr; tmp[2 * (half + k) + 1] = di;
+      }
+    } else {
+      tmp.fill(0, 0, 2 * hx);
+      for (let k = 0; k < half; k++) {
+        const ar = c[o + 2 * k]!, ai = c[o + 2 * k + 1]!;
+        const dr = c[o + 2 * (half + k)]!, di = c[o + 2 * (half + k) + 1]!;
+        const wrap = 2 * k + L > hx;
+        for (let j = 0; j < L; j++) {
+          const idx = 2 * (wrap ? (2 * k + j) % hx : 2 * k + j);
+          const hj = h[j]!, gj = g[j]!;
+          tmp[idx]! += hj * ar + gj * dr;
+          tmp[idx + 1]! += hj * ai + gj * di;
+        }
+      }
+    }
+    for (let i = 0; i < 2 * hx; i++) c[o + i] = tmp[i]!;
+  }
+}
+
+/**
+ * The same pass along y for all hx columns at once: whole rows are combined,
+ * so the inner loops run over contiguous memory instead of gathering each
+ * column through a stride (the old cost). Same per-element summation order.
+ */
+function colsPass(c: Float32Array, px: number, hy: number, hx: number, h: number[], g: number[], forward: boolean, tmp: Float64Array): void {
+  const L = h.length;
+  const half = hy >> 1;
+  const w = 2 * hx;
   if (forward) {
     for (let k = 0; k < half; k++) {
-      let ar = 0, ai = 0, dr = 0, di = 0;
-      // Indices wrap (periodic boundary) only for the last few outputs.
-      const wrap = 2 * k + L > n;
+      const ta = k * w, td = (half + k) * w;
+      tmp.fill(0, ta, ta + w);
+      tmp.fill(0, td, td + w);
       for (let j = 0; j < L; j++) {
-        const idx = wrap ? (2 * k + j) % n : 2 * k + j;
-        const xr = line[2 * idx]!, xi = line[2 * idx + 1]!;
+        const r = 2 * (((2 * k + j) % hy) * px);
         const hj = h[j]!, gj = g[j]!;
-        ar += hj * xr; ai += hj * xi;
-        dr += gj * xr; di += gj * xi;
+        for (let i = 0; i < w; i++) {
+          const v = c[r + i]!;
+          tmp[ta + i]! += hj * v;
+          tmp[td + i]! += gj * v;
+        }
       }
-      tmp[2 * k] = ar; tmp[2 * k + 1] = ai;
-      tmp[2 * (half + k)] = dr; tmp[2 * (half + k) + 1] = di;
     }
   } else {
-    tmp.fill(0, 0, 2 * n);
+    tmp.fill(0, 0, hy * w);
     for (let k = 0; k < half; k++) {
-      const ar = line[2 * k]!, ai = line[2 * k + 1]!;
-      const dr = line[2 * (half + k)]!, di = line[2 * (half + k) + 1]!;
-      const wrap = 2 * k + L > n;
+      const a = 2 * k * px, d = 2 * (half + k) * px;
       for (let j = 0; j < L; j++) {
-        const idx = wrap ? (2 * k + j) % n : 2 * k + j;
+        const t = ((2 * k + j) % hy) * w;
         const hj = h[j]!, gj = g[j]!;
-        tmp[2 * idx]! += hj * ar + gj * dr;
-        tmp[2 * idx + 1]! += hj * ai + gj * di;
+        for (let i = 0; i < w; i++) tmp[t + i]! += hj * c[a + i]! + gj * c[d + i]!;
       }
     }
   }
-  line.set(tmp.subarray(0, 2 * n));
+  for (let y = 0; y < hy; y++) {
+    const o = 2 * y * px, t = y * w;
+    for (let i = 0; i < w; i++) c[o + i] = tmp[t + i]!;
+  }
 }
 
 /** In-place multi-level transform of a padded [py][px] complex plane. */
 function transform(c: Float32Array, py: number, px: number, levels: number, h: number[], forward: boolean): void {
   // g[j] = (-1)^j h[L-1-j]: the quadrature mirror (high-pass) filter.
   const g = h.map((_, j) => (j & 1 ? -1 : 1) * h[h.length - 1 - j]!);
-  const m = Math.max(py, px);
-  const line = new Float64Array(2 * m);
-  const tmp = new Float64Array(2 * m);
-  const order = forward ? [...Array(levels).keys()] : [...Array(levels).keys()].reverse();
-  for (const lev of order) {
+  const tmp = workspace(2 * py * px);
+  for (let i = 0; i < levels; i++) {
+    const lev = forward ? i : levels - 1 - i;
     const hy = py >> lev, hx = px >> lev;
     // Rows then columns forward; the exact transpose (columns then rows) inverse.
-    const doRows = () => {
-      for (let y = 0; y < hy; y++) {
-        const o = 2 * y * px;
-        for (let i = 0; i < 2 * hx; i++) line[i] = c[o + i]!;
-        pass1d(line, tmp, hx, h, g, forward);
-        for (let i = 0; i < 2 * hx; i++) c[o + i] = line[i]!;
-      }
-    };
-    const doCols = () => {
-      for (let x = 0; x < hx; x++) {
-        for (let y = 0; y < hy; y++) {
-          line[2 * y] = c[2 * (y * px + x)]!;
-          line[2 * y + 1] = c[2 * (y * px + x) + 1]!;
-        }
-        pass1d(line, tmp, hy, h, g, forward);
-        for (let y = 0; y < hy; y++) {
-          c[2 * (y * px + x)] = line[2 * y]!;
-          c[2 * (y * px + x) + 1] = line[2 * y + 1]!;
-        }
-      }
-    };
-    if (forward) { doRows(); doCols(); } else { doCols(); doRows(); }
+    if (forward) {
+      rowsPass(c, px, hy, hx, h, g, true, tmp);
+      colsPass(c, px, hy, hx, h, g, true, tmp);
+    } else {
+      colsPass(c, px, hy, hx, h, g, false, tmp);
+      rowsPass(c, px, hy, hx, h, g, false, tmp);
+    }
   }
 }
 
@@ -122,6 +182,11 @@ export function waveletOp(ny: number, nx: number, opts: WaveletOptions = {}): Li
   const h = FILTERS[name];
   if (!h) throw new RangeError(`wavelet: unknown wavelet "${String(name)}" (haar or db4)`);
   const { py, px, levels } = waveletShape(ny, nx, opts.levels ?? 4);
+  const taps = Float64Array.from(h);
+  const run = (c: Float32Array, forward: boolean): void => {
+    if (backend !== null) backend.transform(c, py, px, levels, taps, forward);
+    else transform(c, py, px, levels, h, forward);
+  };
   return linop(
     `W(${name},${levels})`,
     [ny, nx],
@@ -129,12 +194,12 @@ export function waveletOp(ny: number, nx: number, opts: WaveletOptions = {}): Li
     (x) => {
       const c = new Float32Array(2 * py * px);
       for (let y = 0; y < ny; y++) c.set(x.subarray(2 * y * nx, 2 * (y + 1) * nx), 2 * y * px);
-      transform(c, py, px, levels, h, true);
+      run(c, true);
       return c;
     },
     (coef) => {
       const c = coef.slice();
-      transform(c, py, px, levels, h, false);
+      run(c, false);
       const out = new Float32Array(2 * ny * nx);
       for (let y = 0; y < ny; y++) out.set(c.subarray(2 * y * px, 2 * y * px + 2 * nx), 2 * y * nx);
       return out;

@@ -36,8 +36,10 @@ export function admmSolver(A: LinOp, y: Float32Array, terms: AdmmTerm[], opts: A
   const x = opts.x0 ? opts.x0.slice() : aty.slice();
   const z = terms.map((t) => t.B.apply(x));
   const u = terms.map((t) => new Float32Array(2 * t.B.oshape.reduce((a, b) => a * b, 1)));
+  // A fused A^H A (e.g. a native SENSE kernel) when the operator offers one: one call, no k-space temporaries.
+  const normal = (A as LinOp & { normal?: (x: Float32Array) => Float32Array }).normal;
   const M = (v: Float32Array) => {
-    const out = A.adjoint(A.apply(v));
+    const out = normal ? normal(v) : A.adjoint(A.apply(v));
     for (const t of terms) {
       const btb = t.B.adjoint(t.B.apply(v));
       for (let i = 0; i < n; i++) out[i]! += rho * btb[i]!;
@@ -45,6 +47,10 @@ export function admmSolver(A: LinOp, y: Float32Array, terms: AdmmTerm[], opts: A
     return out;
   };
   const yy = Math.max(norm2(y), 1e-30);
+  const track = opts.trackObjective ?? true;
+  // Work arrays reused across iterations (each is as large as x or B x).
+  const b = new Float32Array(n);
+  const zu = z.map((zk) => new Float32Array(zk.length));
   let iteration = 0;
   return {
     name: 'admm',
@@ -52,14 +58,16 @@ export function admmSolver(A: LinOp, y: Float32Array, terms: AdmmTerm[], opts: A
     get iteration() { return iteration; },
     step(): StepInfo {
       iteration++;
-      const b = aty.slice();
+      b.set(aty);
       terms.forEach((t, k) => {
-        const zu = new Float32Array(z[k]!.length);
-        for (let i = 0; i < zu.length; i++) zu[i] = z[k]![i]! - u[k]![i]!;
-        const back = t.B.adjoint(zu);
+        const zk = z[k]!, uk = u[k]!, w = zu[k]!;
+        for (let i = 0; i < w.length; i++) w[i] = zk[i]! - uk[i]!;
+        const back = t.B.adjoint(w);
         for (let i = 0; i < n; i++) b[i]! += rho * back[i]!;
       });
       cgSolve(M, b, x, inner);
+      // The regulariser's value is only needed for the objective: skipped on untracked iterations.
+      const tracked = track === true || (typeof track === 'function' && track(iteration));
       let regs = 0;
       terms.forEach((t, k) => {
         const bx = t.B.apply(x);
@@ -67,10 +75,9 @@ export function admmSolver(A: LinOp, y: Float32Array, terms: AdmmTerm[], opts: A
         for (let i = 0; i < zk.length; i++) zk[i] = bx[i]! + uk[i]!;
         t.prox(zk, 1 / rho);
         for (let i = 0; i < zk.length; i++) uk[i]! += bx[i]! - zk[i]!;
-        regs += t.value(bx);
+        if (tracked) regs += t.value(bx);
       });
-      const track = opts.trackObjective ?? true;
-      if (!(track === true || (typeof track === 'function' && track(iteration)))) return { iteration, objective: NaN, residual: NaN, stepSize: rho };
+      if (!tracked) return { iteration, objective: NaN, residual: NaN, stepSize: rho };
       const ax = A.apply(x);
       let res = 0;
       for (let i = 0; i < ax.length; i++) res += (ax[i]! - y[i]!) ** 2;

@@ -21,8 +21,15 @@ export function cgSolve(M: (x: Float32Array) => Float32Array, b: Float32Array, x
     const pMp = vdot(p, Mp)[0];
     if (pMp <= 0) break;
     const alpha = rr / pMp;
-    for (let i = 0; i < x.length; i++) { x[i]! += alpha * p[i]!; r[i]! -= alpha * Mp[i]!; }
-    const rrNew = norm2(r);
+    // Update and the new residual norm in one pass (same summation order as norm2).
+    let rrNew = 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i]! += alpha * p[i]!;
+      const ri = r[i]! - alpha * Mp[i]!;
+      r[i] = ri;
+      const rf = r[i]!; // the stored float32 value, as norm2 would read it
+      rrNew += rf * rf;
+    }
     const beta = rrNew / rr;
     for (let i = 0; i < p.length; i++) p[i] = r[i]! + beta * p[i]!;
     rr = rrNew;
@@ -39,8 +46,9 @@ export interface CgOptions {
 export function cgSolver(A: LinOp, y: Float32Array, opts: CgOptions = {}): IterativeSolver {
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0)) throw new RangeError(`cg: lambda must be >= 0, got ${lambda}`);
+  const normal = (A as LinOp & { normal?: (x: Float32Array) => Float32Array }).normal;
   const M = (v: Float32Array) => {
-    const out = A.adjoint(A.apply(v));
+    const out = normal ? normal(v) : A.adjoint(A.apply(v));
     if (lambda) for (let i = 0; i < out.length; i++) out[i]! += lambda * v[i]!;
     return out;
   };

@@ -53,8 +53,7 @@ export function fistaSolver(A: LinOp, y: Float32Array, opts: ProxGradOptions): I
       let resZ = 0;
       for (let i = 0; i < az.length; i++) { az[i]! -= y[i]!; resZ += az[i]! ** 2; }
       const grad = A.adjoint(az);
-      xPrev.set(x);
-      for (let i = 0; i < n; i++) x[i] = z[i]! - step * grad[i]!;
+      for (let i = 0; i < n; i++) { xPrev[i] = x[i]!; x[i] = z[i]! - step * grad[i]!; }
       opts.prox(x, step);
       if (accelerate) {
         let dot = 0;

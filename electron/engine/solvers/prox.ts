@@ -6,7 +6,7 @@
 /** In place: v <- v · max(0, 1 - t/|v|) per complex entry (prox of t·||v||_1). */
 export function softThreshold(v: Float32Array, t: number): Float32Array {
   for (let i = 0; i < v.length; i += 2) {
-    const m = Math.hypot(v[i]!, v[i + 1]!);
+    const m = Math.sqrt(v[i]! * v[i]! + v[i + 1]! * v[i + 1]!);
     const s = m > t ? 1 - t / m : 0;
     v[i]! *= s;
     v[i + 1]! *= s;
@@ -17,7 +17,7 @@ export function softThreshold(v: Float32Array, t: number): Float32Array {
 /** sum |v_i| over complex entries. */
 export function l1Norm(v: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < v.length; i += 2) s += Math.hypot(v[i]!, v[i + 1]!);
+  for (let i = 0; i < v.length; i += 2) s += Math.sqrt(v[i]! * v[i]! + v[i + 1]! * v[i + 1]!);
   return s;
 }
 
@@ -53,7 +53,7 @@ export function tvShrink(g: Float32Array, t: number, isotropic: boolean): Float3
 export function tvProject(g: Float32Array, r: number, isotropic: boolean): Float32Array {
   if (!isotropic) {
     for (let i = 0; i < g.length; i += 2) {
-      const m = Math.hypot(g[i]!, g[i + 1]!);
+      const m = Math.sqrt(g[i]! * g[i]! + g[i + 1]! * g[i + 1]!);
       if (m > r) { g[i]! *= r / m; g[i + 1]! *= r / m; }
     }
     return g;
