@@ -27,7 +27,11 @@ function skip(reason) {
 
 if (process.platform === 'win32') skip('the gcc build script supports Linux and macOS only');
 const cc = process.env.CC || 'gcc';
-const includeCandidates = [process.env.NODE_API_INCLUDE, join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
+const includeCandidates = [
+  process.env.NODE_API_INCLUDE,
+  // The headers-only npm package (a devDependency): present after npm ci on any machine.
+  join(here, '..', 'node_modules', 'node-api-headers', 'include'),
+  join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
 const include = includeCandidates.find((d) => d && existsSync(join(d, 'node_api.h')));
 if (!include) skip('node_api.h not found; set NODE_API_INCLUDE or install the Node.js headers (Debian: libnode-dev)');
 
