@@ -13,8 +13,13 @@ const built = join(root, 'out', 'main', 'cli.js');
 const require = createRequire(import.meta.url);
 
 if (existsSync(source)) {
+  // Both loaders: the CLI is CommonJS, but methods load optional parts
+  // (onnxruntime sessions, learned models) with dynamic import(), which goes
+  // through the ESM loader.
   const { register } = await import('tsx/cjs/api');
   register();
+  const esm = await import('tsx/esm/api');
+  esm.register();
   require(source);
 } else if (existsSync(built)) {
   require(built);

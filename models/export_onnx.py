@@ -1,14 +1,20 @@
-"""Export a CIRIM checkpoint to resources/models/<name>/ for the engine.
+"""Export a CIRIM, RIM or U-Net checkpoint to resources/models/<name>/ for the engine.
 
   /usr/bin/python3 models/export_onnx.py --checkpoint models/runs/cirim/last.pt --name cirim
-  /usr/bin/python3 models/export_onnx.py --smoke            # tiny model, few steps -> cirim-smoke
+  /usr/bin/python3 models/export_onnx.py --checkpoint models/runs/unet/last.pt --name unet --out-root /tmp/models
+  /usr/bin/python3 models/export_onnx.py --smoke [--model cirim|rim|unet]   # = train.py --model M --smoke
 
-Writes, atomically (a temp folder renamed into place): model.onnx (opset 13,
-ONE cascade per call, all cascades' weights stacked and picked by the int64
-input `cascade`), manifest.json (the contract: inputs, outputs, layout,
-normalisation, training data and split, metrics, provenance) and golden/*.npy
-(an input/output pair computed in PyTorch, replayed by the engine through
-onnxruntime-node within 1e-4 relative).
+The architecture comes from the checkpoint (`kind`; train_cirim.py checkpoints
+without it are CIRIM). Writes, atomically (a temp folder renamed into place):
+  model.onnx     opset 13. CIRIM: ONE cascade per call, all cascades' weights
+                 stacked and picked by the int64 input `cascade`. RIM: one call
+                 (same contract as a CIRIM cascade, cascades = 1, no selector).
+                 U-Net: one call, image -> image.
+  manifest.json  the contract (electron/engine/learned/manifest.ts): inputs,
+                 outputs, layout, normalisation, training data and split,
+                 metrics, provenance, `architecture`.
+  golden/*.npy   an input/output pair computed in PyTorch, replayed by the
+                 engine through onnxruntime-node within 1e-4 relative.
 """
 from __future__ import annotations
 
@@ -26,21 +32,21 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from recon_models.cirim import CIRIM, CirimConfig, StackedCascadeStep  # noqa: E402
+from recon_models.cirim import StackedCascadeStep  # noqa: E402
 from recon_models.complex_ops import dft_matrix  # noqa: E402
-from recon_models.data import HELD_OUT, SUBJECTS, MaskConfig, bart_scale, center_crop_pad, ifft2c, simulate, slices_for, split  # noqa: E402
+from recon_models.data import HELD_OUT, SUBJECTS, MaskConfig, center_crop_pad, ifft2c, simulate, slices_for, split  # noqa: E402
+from recon_models.rim import RimStep  # noqa: E402
 
 OPSET = 13
 CPLX = "real-imag-last"
 
+NORMALISATION = {"kind": "bart-scale",
+                 "input": "k-space divided by s = bartScale(|RSS(ifft2c(y))|): p90 of the zero-filled magnitude, or its max when max - p90 >= 2 (p90 - median)",
+                 "output": "multiply the output estimate by s"}
 
-def io_specs(cfg: CirimConfig) -> tuple[list, list]:
-    nh = cfg.hidden_channels
-    inputs = [
-        {"name": "eta", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-         "description": "current estimate, scaled; cascade 0: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image)"},
-        {"name": "hidden", "shape": ["B", nh, "H", "W"], "dtype": "float32",
-         "description": f"IndRNN states of all layers concatenated on channels ({nh}); zeros for cascade 0, then the previous call's hidden_out"},
+
+def _data_inputs() -> list:
+    return [
         {"name": "kspace", "shape": ["B", "C", "H", "W", 2], "dtype": "float32", "complex": CPLX,
          "description": "masked k-space divided by the normalisation scale; engine [slice][coil][ky][kx] interleaved"},
         {"name": "mask", "shape": [1, 1, "H", "W", 1], "dtype": "float32", "description": "0/1 sampling mask [ky][kx]"},
@@ -50,11 +56,29 @@ def io_specs(cfg: CirimConfig) -> tuple[list, list]:
          "description": "centred orthonormal DFT matrix over ky: F[k][j] = fftc(e_j)[k] (engine learned/dft-matrix.ts centeredDftMatrix(H))"},
         {"name": "fw", "shape": ["W", "W", 2], "dtype": "float32", "complex": CPLX,
          "description": "the same for kx (centeredDftMatrix(W)); the model forms inverses as conjugate transposes"},
-        {"name": "cascade", "shape": [1], "dtype": "int64", "description": f"which cascade's weights to run, 0..{cfg.cascades - 1}"},
     ]
+
+
+def io_specs(kind: str, cfg) -> tuple[list, list]:
+    if kind == "unet":
+        return ([{"name": "image", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+                  "description": f"sum_c conj(S_c) ifft2c(y_c / s) (SENSE-combined zero-filled image, scaled); H, W multiples of {cfg.pad_multiple} (zero-pad, centred)"}],
+                [{"name": "image_out", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+                  "description": "reconstruction, scaled; multiply by s and crop the padding"}])
+    nh = cfg.hidden_channels
+    cell = "IndRNN" if kind == "cirim" else "ConvGRU"
+    inputs = [
+        {"name": "eta", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+         "description": "current estimate, scaled; first call: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image)"},
+        {"name": "hidden", "shape": ["B", nh, "H", "W"], "dtype": "float32",
+         "description": f"{cell} states of all layers concatenated on channels ({nh}); zeros for the first call, then the previous call's hidden_out"},
+        *_data_inputs(),
+    ]
+    if kind == "cirim":
+        inputs.append({"name": "cascade", "shape": [1], "dtype": "int64", "description": f"which cascade's weights to run, 0..{cfg.cascades - 1}"})
     outputs = [
         {"name": "eta_out", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-         "description": "estimate after this cascade's time steps; feed back as eta; after the last cascade multiply by scale"},
+         "description": "estimate after this call's time steps; feed back as eta; after the last cascade multiply by scale"},
         {"name": "hidden_out", "shape": ["B", nh, "H", "W"], "dtype": "float32", "description": "feed back as hidden"},
     ]
     return inputs, outputs
@@ -80,35 +104,77 @@ def golden_case(h: int, w: int, coils: int, seed: int):
             "fh": dft_matrix(h), "fw": dft_matrix(w), "eta": ri(zf)[None, None]}, s.scale
 
 
-def export(model: CIRIM, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None) -> str:
-    model.eval()
-    step = StackedCascadeStep(model).eval()
-    cfg = model.cfg
-    feeds, _ = golden_case(*golden_size, golden_coils, seed=5)
-    feeds["hidden"] = np.zeros((1, cfg.hidden_channels, *golden_size), dtype=np.float32)
-    feeds["cascade"] = np.array([0], dtype=np.int64)
-    inputs, outputs = io_specs(cfg)
+def _graph_and_golden(kind: str, model, cfg, golden_size, golden_coils):
+    """(module to export, feeds in input order, outputs, case description)."""
+    inputs, outputs = io_specs(kind, cfg)
     order = [i["name"] for i in inputs]
+    feeds, _ = golden_case(*golden_size, golden_coils, seed=5)
+    case = f"held-out slice ({HELD_OUT[0]}) {golden_size[0]}x{golden_size[1]}, {golden_coils} coil(s), equispaced-fraction 4x centre 0.08, seed 5"
+    if kind == "unet":
+        feeds = {"image": feeds["eta"]}
+        graph = model
+        with torch.no_grad():
+            outs = (graph(torch.from_numpy(feeds["image"])),)
+        return graph, order, feeds, outs, f"zero-filled image of a {case}"
+    feeds["hidden"] = np.zeros((1, cfg.hidden_channels, *golden_size), dtype=np.float32)
+    if kind == "rim":
+        graph = RimStep(model).eval()
+        args = tuple(torch.from_numpy(feeds[n]) for n in order)
+        with torch.no_grad():
+            outs = graph(*args)
+            ref = model(*(args[2:]))[-1]
+            assert torch.allclose(ref, outs[0], atol=1e-5), "RimStep differs from the trained RIM"
+        return graph, order, feeds, outs, f"the one RIM call on a {case}"
+    graph = StackedCascadeStep(model).eval()
+    feeds["cascade"] = np.array([0], dtype=np.int64)
     if cfg.cascades > 1:
         # Golden = the SECOND cascade fed from the first, so a non-zero hidden
         # state and the cascade selector are both exercised.
         with torch.no_grad():
-            e0, h0 = step(*(torch.from_numpy(feeds[n]) for n in order))
+            e0, h0 = graph(*(torch.from_numpy(feeds[n]) for n in order))
         feeds["eta"], feeds["hidden"] = e0.numpy(), h0.numpy()
         feeds["cascade"] = np.array([1], dtype=np.int64)
     args = tuple(torch.from_numpy(feeds[n]) for n in order)
     with torch.no_grad():
-        eta_out, hidden_out = step(*args)
-        # The stacked export must equal the trained module cascade it came from.
+        outs = graph(*args)
         ref, _ = model.cascades[int(feeds["cascade"][0])](*args[:7])
-        assert torch.allclose(ref[-1], eta_out, atol=1e-5), "stacked cascade differs from the trained cascade"
+        assert torch.allclose(ref[-1], outs[0], atol=1e-5), "stacked cascade differs from the trained cascade"
+    return graph, order, feeds, outs, f"cascade {int(feeds['cascade'][0])} (fed by the previous cascade) on a {case}"
+
+
+DESCRIPTIONS = {
+    "cirim": "CIRIM (Karkalousos et al. 2022), one cascade per call; see models/recon_models/cirim.py",
+    "rim": "RIM baseline (ConvGRU cells, one cascade, no DC between cascades), one call; see models/recon_models/rim.py",
+    "unet": "U-Net baseline, image to image on the SENSE-combined zero-filled input, one call; see models/recon_models/unet.py",
+}
+
+
+def _usage(kind: str) -> list:
+    scale = "scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s"
+    if kind == "unet":
+        return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
+                "out = run(image); crop the padding; image = s * image_out (complex); magnitude = s * |image_out|"]
+    return [scale, "eta = sum_c conj(S_c) ifft2c(kspace_c); hidden = zeros [B, hiddenChannels, H, W]",
+            "for c in 0..cascades-1: (eta, hidden) = run(eta, hidden, kspace, mask, sens, fh, fw" + (", cascade=[c])" if kind == "cirim" else ")"),
+            "image = s * eta (complex); magnitude = s * |eta|"]
+
+
+def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None) -> str:
+    model.eval()
+    cfg = model.cfg
+    if kind == "unet":  # the golden size must be a legal U-Net size
+        m = cfg.pad_multiple
+        golden_size = tuple(-(-g // m) * m for g in golden_size)
+    graph, order, feeds, outs, case = _graph_and_golden(kind, model, cfg, golden_size, golden_coils)
+    inputs, outputs = io_specs(kind, cfg)
     out_root = out_root or os.path.join(ROOT, "resources", "models")
     os.makedirs(out_root, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{name}-", dir=out_root)
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the app must read it
     try:
         dyn = {i["name"]: {k: d for k, d in enumerate(i["shape"]) if isinstance(d, str)} for i in inputs + outputs}
-        torch.onnx.export(step, args, os.path.join(tmp, "model.onnx"), input_names=order, output_names=[o["name"] for o in outputs],
+        args = tuple(torch.from_numpy(feeds[n]) for n in order)
+        torch.onnx.export(graph, args, os.path.join(tmp, "model.onnx"), input_names=order, output_names=[o["name"] for o in outputs],
                           dynamic_axes={k: v for k, v in dyn.items() if v}, opset_version=OPSET, do_constant_folding=True)
         import onnx
         onnx.checker.check_model(onnx.load(os.path.join(tmp, "model.onnx")))
@@ -117,25 +183,21 @@ def export(model: CIRIM, name: str, training: dict, metrics, golden_size=(24, 20
         for n in order:
             np.save(os.path.join(tmp, "golden", f"input_{n}.npy"), feeds[n])
             g_in[n] = f"golden/input_{n}.npy"
-        for n, t in (("eta_out", eta_out), ("hidden_out", hidden_out)):
-            np.save(os.path.join(tmp, "golden", f"output_{n}.npy"), t.numpy().astype(np.float32))
-            g_out[n] = f"golden/output_{n}.npy"
+        for o, t in zip(outputs, outs):
+            np.save(os.path.join(tmp, "golden", f"output_{o['name']}.npy"), t.numpy().astype(np.float32))
+            g_out[o["name"]] = f"golden/output_{o['name']}.npy"
         manifest = {
-            "name": name, "version": 1, "architecture": "cirim", "file": "model.onnx", "opset": OPSET,
-            "description": "CIRIM (Karkalousos et al. 2022), one cascade per call; see models/recon_models/cirim.py",
-            "config": cfg.to_dict(), "cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels,
+            "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
+            "description": DESCRIPTIONS[kind], "config": cfg.to_dict(),
+            **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
+               else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),
             "inputs": inputs, "outputs": outputs,
             "complexLayout": "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array",
-            "usage": ["scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s",
-                      "eta = sum_c conj(S_c) ifft2c(kspace_c); hidden = zeros [B, hiddenChannels, H, W]",
-                      "for c in 0..cascades-1: (eta, hidden) = run(eta, hidden, kspace, mask, sens, fh, fw, cascade=[c])",
-                      "image = s * eta (complex); magnitude = s * |eta|"],
-            "normalisation": {"kind": "bart-scale", "input": "k-space divided by s = bartScale(|RSS(ifft2c(y))|): p90 of the zero-filled magnitude, or its max when max - p90 >= 2 (p90 - median)", "output": "multiply eta_out by s"},
+            "usage": _usage(kind), "normalisation": NORMALISATION,
             "training": training, "metrics": metrics,
             "provenance": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__, "commit": git_commit(),
                            "exporter": "models/export_onnx.py"},
-            "golden": {"inputs": g_in, "outputs": g_out, "rtol": 1e-4,
-                       "case": f"cascade 1 fed by cascade 0 on a held-out slice ({HELD_OUT[0]}) {golden_size[0]}x{golden_size[1]}, {golden_coils} coil(s), equispaced-fraction 4x centre 0.08, seed 5"},
+            "golden": {"inputs": g_in, "outputs": g_out, "rtol": 1e-4, "case": case},
         }
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
@@ -150,41 +212,44 @@ def export(model: CIRIM, name: str, training: dict, metrics, golden_size=(24, 20
         raise
 
 
+def training_split() -> dict:
+    return {"train": split()["train"], "val": split()["val"], "volumes": {s: [p for p, _ in v] for s, v in SUBJECTS.items()}}
+
+
+def export_checkpoint(checkpoint: str, name: str, out_root=None, golden_size=(24, 20), golden_coils=1, metrics=None,
+                      note: str | None = None, final_loss=None) -> str:
+    import train
+    kind, model, _, st = train.load_checkpoint(checkpoint)
+    training = {"split": training_split(), "args": st.get("args"), "steps": st.get("step")}
+    if note:
+        training["note"] = note
+    if final_loss is not None:
+        training["finalLoss"] = final_loss
+    return export(kind, model, name, training, metrics, golden_size, golden_coils, out_root)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint")
     ap.add_argument("--name")
-    ap.add_argument("--smoke", action="store_true", help="train a tiny CIRIM for a few steps and export it as cirim-smoke")
+    ap.add_argument("--smoke", action="store_true", help="train a tiny model for a few steps and export it as <model>-smoke")
+    ap.add_argument("--model", choices=("cirim", "rim", "unet"), default="cirim", help="--smoke: which model")
     ap.add_argument("--smoke-steps", type=int, default=20)
     ap.add_argument("--golden-size", default="24x20")
     ap.add_argument("--golden-coils", type=int, default=1)
+    ap.add_argument("--metrics", help="JSON file (evaluate.py --json output) to record in the manifest")
     ap.add_argument("--out-root", default=None)
     a = ap.parse_args()
-    torch.set_num_threads(2)
-    gs = tuple(int(v) for v in a.golden_size.lower().split("x"))
-    sp = {"train": split()["train"], "val": split()["val"], "volumes": {s: [p for p, _ in v] for s, v in SUBJECTS.items()}}
+    torch.set_num_threads(1)
     if a.smoke:
-        import train_cirim
-        ckdir = tempfile.mkdtemp(prefix="cirim-smoke-")
-        targs = train_cirim.parser().parse_args(["--out", ckdir, "--steps", str(a.smoke_steps), "--crop", "32", "--cascades", "2",
-                                                 "--time-steps", "2", "--hidden", "8", "--max-per-volume", "4", "--log-every", "10",
-                                                 "--ckpt-every", "1000"])
-        res = train_cirim.train(targs)
-        a.checkpoint, a.name = res["checkpoint"], a.name or "cirim-smoke"
-        training = {"split": sp, "note": f"SMOKE MODEL: {res['steps']} Adam steps on 32x32 crops (4 slices per volume), for engine tests only; not a usable reconstruction",
-                    "args": vars(targs), "finalLoss": res["final_loss"]}
-    else:
-        if not a.checkpoint or not a.name:
-            ap.error("--checkpoint and --name are required unless --smoke")
-        training = None
-    st = torch.load(a.checkpoint)
-    cfg = CirimConfig(**{k: v for k, v in st["config"].items()})
-    cfg.convs = [tuple(c) for c in cfg.convs]
-    model = CIRIM(cfg)
-    model.load_state_dict(st["model"])
-    if training is None:
-        training = {"split": sp, "args": st.get("args"), "steps": st.get("step")}
-    dest = export(model, a.name, training, None, gs, a.golden_coils, a.out_root)
+        import train
+        argv = ["--model", a.model, "--smoke", "--steps", str(a.smoke_steps)] + (["--export-root", a.out_root] if a.out_root else [])
+        return train.main(argv)
+    if not a.checkpoint or not a.name:
+        ap.error("--checkpoint and --name are required unless --smoke")
+    gs = tuple(int(v) for v in a.golden_size.lower().split("x"))
+    metrics = json.load(open(a.metrics)) if a.metrics else None
+    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dest) for f in fs)
     print(json.dumps({"exported": dest, "bytes": total}))
     return 0

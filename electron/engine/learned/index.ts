@@ -4,3 +4,4 @@ export * from './session';
 export * from './golden';
 export * from './dft-matrix';
 export * from './cascade-model';
+export * from './image-model';

@@ -21,10 +21,22 @@ export const tensorSpecSchema = z.looseObject({
   description: z.string().optional(),
 });
 
+/** Architectures the engine knows how to drive; extend as models are added. */
+export const ARCHITECTURES = ['cirim', 'rim', 'unet'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
 export const manifestSchema = z.looseObject({
   name: z.string().min(1),
   version: z.union([z.string(), z.number()]).transform(String),
   description: z.string().optional(),
+  /**
+   * Which network the graph is (models/export_onnx.py): 'cirim' and 'rim' run
+   * one cascade per call (learned/cascade-model), 'unet' is image to image
+   * (learned/image-model). Absent for generic models.
+   */
+  architecture: z.enum(ARCHITECTURES).optional(),
+  /** Image models: H and W must be multiples of this (the engine zero-pads, centred, and crops back). */
+  padMultiple: z.number().int().positive().optional(),
   /** Model file beside the manifest. */
   file: z.string().min(1).default('model.onnx'),
   opset: z.number().int().positive(),

@@ -1,0 +1,20 @@
+#!/bin/sh
+# CI smoke for the learned models (issue 5): train CIRIM, RIM and U-Net a few
+# steps on tiny crops, export each to a TEMP folder (never resources/), and
+# check golden parity plus one reconstruction per model through the engine
+# (onnxruntime-node). About a minute on 2 cores; needs python3-torch,
+# python3-onnx, python3-nibabel, python3-scipy, insighttoolkit5-examples,
+# mricron-data and the npm dependencies.
+#   sh models/ci_smoke.sh [steps]
+set -eu
+cd "$(dirname "$0")/.."
+STEPS="${1:-10}"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/recon-ci-smoke-XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+start=$(date +%s)
+for m in cirim rim unet; do
+  nice -n 19 /usr/bin/python3 models/train.py --model "$m" --smoke --steps "$STEPS" --log-every "$STEPS" \
+    --out "$TMP/run-$m" --export-root "$TMP/models" | tail -n 1
+done
+npx tsx models/ci_parity.ts "$TMP/models"
+echo "ci_smoke: ok in $(( $(date +%s) - start )) s"

@@ -1,0 +1,241 @@
+"""Train CIRIM, RIM or the U-Net on simulated acquisitions of the training
+subjects (recon_models/data.py: same split, augmentation, masks, normalisation).
+
+  nice -n 19 /usr/bin/python3 models/train.py --model cirim|rim|unet --out models/runs/<name> [--resume]
+  nice -n 19 /usr/bin/python3 models/train.py --model rim --smoke      # -> resources/models/rim-smoke
+
+Defaults per model (PRESETS) are sized to finish in about two hours on two
+CPU cores with one torch thread per job (models/README.md has the measured
+s/step); any flag overrides them.
+
+Loss: CIRIM/RIM: per-time-step weighted L1 on magnitudes over every step of
+every cascade (cirim.step_weights, 0.1 -> 1 within a cascade, averaged over
+cascades), as the reference design trains all intermediate estimates. U-Net:
+L1 on magnitudes of its one output.
+
+Checkpoints {model, opt, step, config, kind, args} go to <out>/last.pt every
+--ckpt-every steps and at the end, written to a temp file and renamed (never
+half-written); --resume continues from it with the checkpoint's config. The
+data stream is reseeded from (seed, step) on resume so a resumed run does not
+replay the first batches. Progress: one JSON object per line on stdout and
+appended to <out>/train.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from recon_models.cirim import CIRIM, CirimConfig, step_weights, zero_filled  # noqa: E402
+from recon_models.complex_ops import dft_matrix  # noqa: E402
+from recon_models.data import MaskConfig, training_stream  # noqa: E402
+from recon_models.rim import RIM, RimConfig  # noqa: E402
+from recon_models.unet import UNet, UnetConfig  # noqa: E402
+
+# The evaluation protocol of issue 5: 1D equispaced 4x/0.08, 8x/0.04 and 2D Poisson 8x (plus random lines).
+DEFAULT_MASKS = [MaskConfig("equispaced-fraction", 4, 0.08), MaskConfig("equispaced-fraction", 8, 0.04),
+                 MaskConfig("random", 4, 0.08), MaskConfig("random", 8, 0.04), MaskConfig("poisson", 8, 0, 16)]
+
+MODELS = ("cirim", "rim", "unet")
+# Full-size defaults (about two hours each on 2 cores, 1 thread; see README) and smoke sizes.
+# s/step measured with 1 thread on the shared 2-core machine (load 4.5-5.5): CIRIM 3.9, RIM 4.0, U-Net 0.36.
+PRESETS = {
+    "cirim": {"crop": 96, "batch": 2, "cascades": 4, "time_steps": 8, "hidden": 32, "steps": 2000, "lr": 1e-3},
+    "rim": {"crop": 96, "batch": 2, "time_steps": 8, "hidden": 48, "steps": 2000, "lr": 1e-3},
+    "unet": {"crop": 96, "batch": 4, "chans": 16, "pools": 3, "steps": 15000, "lr": 1e-3},
+}
+SMOKE = {
+    "cirim": {"crop": 32, "batch": 2, "cascades": 2, "time_steps": 2, "hidden": 8, "steps": 20},
+    "rim": {"crop": 32, "batch": 2, "time_steps": 2, "hidden": 8, "steps": 20},
+    "unet": {"crop": 32, "batch": 2, "chans": 4, "pools": 2, "steps": 20},
+}
+
+
+def build(kind: str, config: dict):
+    """(model, config object) from a kind and a config dict (as saved in checkpoints)."""
+    cfg_cls = {"cirim": CirimConfig, "rim": RimConfig, "unet": UnetConfig}[kind]
+    cfg = cfg_cls(**config)
+    if hasattr(cfg, "convs"):
+        cfg.convs = [tuple(c) for c in cfg.convs]
+    model = {"cirim": CIRIM, "rim": RIM, "unet": UNet}[kind](cfg)
+    return model, cfg
+
+
+def config_from_args(a) -> dict:
+    if a.model == "cirim":
+        return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
+    if a.model == "rim":
+        return RimConfig(time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
+    return UnetConfig(chans=a.chans, pools=a.pools, out=a.unet_out).to_dict()
+
+
+def load_checkpoint(path: str):
+    """(kind, model, cfg, state) from a checkpoint; checkpoints of train_cirim.py predate `kind` and are CIRIM."""
+    st = torch.load(path, map_location="cpu")
+    kind = st.get("kind", "cirim")
+    model, cfg = build(kind, st["config"])
+    model.load_state_dict(st["model"])
+    return kind, model, cfg, st
+
+
+def batch_tensors(samples):
+    k = np.stack([s.kspace for s in samples])  # [B, C, H, W]
+    sens = np.stack([s.sens for s in samples])
+    tgt = np.stack([s.target for s in samples])[:, None]
+    as_ri = lambda z: torch.from_numpy(np.stack([z.real, z.imag], -1).astype(np.float32))  # noqa: E731
+    mask = torch.from_numpy(samples[0].mask)[None, None, :, :, None]
+    return as_ri(k), mask, as_ri(sens), as_ri(tgt)
+
+
+def magnitude(z: torch.Tensor) -> torch.Tensor:
+    return z.pow(2).sum(-1).add(1e-12).sqrt()
+
+
+def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw) -> torch.Tensor:
+    mag_t = magnitude(tgt)
+    if kind == "unet":
+        out = model(zero_filled(k, sens, fh, fw))
+        pred = magnitude(out) if cfg.out == "complex" else out
+        return (pred - mag_t).abs().mean()
+    etas = model(k, mask, sens, fh, fw)
+    w = step_weights(cfg.time_steps)
+    loss = 0.0
+    for i, e in enumerate(etas):
+        loss = loss + w[i % cfg.time_steps] * (magnitude(e) - mag_t).abs().mean()
+    return loss / cfg.cascades
+
+
+def _log(path: str, rec: dict) -> None:
+    line = json.dumps(rec)
+    print(line, flush=True)
+    with open(path, "a") as f:
+        f.write(line + "\n")
+
+
+def train(a) -> dict:
+    torch.set_num_threads(a.threads)
+    try:  # the inter-op pool would otherwise add threads beyond --threads on a shared machine
+        torch.set_num_interop_threads(a.threads)
+    except RuntimeError:
+        pass  # already set (second train() in one process)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    ckpt = os.path.join(a.out, "last.pt")
+    log = os.path.join(a.out, "train.jsonl")
+    step = 0
+    if a.resume and os.path.exists(ckpt):
+        kind, model, cfg, st = load_checkpoint(ckpt)
+        if kind != a.model:
+            raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+        opt.load_state_dict(st["opt"])
+        step = st["step"]
+        _log(log, {"event": "resume", "step": step, "config": cfg.to_dict()})
+    else:
+        model, cfg = build(a.model, config_from_args(a))
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+        _log(log, {"event": "start", "model": a.model, "config": cfg.to_dict(), "params": sum(p.numel() for p in model.parameters()),
+                   "args": vars(a)})
+    if a.crop % getattr(cfg, "pad_multiple", 1):
+        raise SystemExit(f"--crop {a.crop} must be a multiple of {cfg.pad_multiple} for a U-Net with {cfg.pools} pools")
+    fh = torch.from_numpy(dft_matrix(a.crop))
+    # One mask per batch (the mask input is shared across the batch, as in the engine).
+    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, a.coils, a.max_per_volume) for i, m in enumerate(DEFAULT_MASKS)]
+    t0 = time.time()
+    losses: list[float] = []
+    while step < a.steps:
+        stream = streams[step % len(streams)]
+        k, mask, sens, tgt = batch_tensors([next(stream) for _ in range(a.batch)])
+        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        losses.append(float(loss))
+        if step % a.log_every == 0 or step == a.steps:
+            n = min(len(losses), a.log_every)
+            _log(log, {"step": step, "loss": float(np.mean(losses[-n:])), "s": round(time.time() - t0, 1),
+                       "s_per_step": round((time.time() - t0) / len(losses), 3)})
+        if step % a.ckpt_every == 0 or step == a.steps:
+            tmp = ckpt + ".tmp"
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": cfg.to_dict(), "kind": a.model,
+                        "args": vars(a)}, tmp)
+            os.replace(tmp, ckpt)  # never a half-written checkpoint
+    return {"model": a.model, "steps": step, "final_loss": losses[-1] if losses else None, "seconds": time.time() - t0,
+            "s_per_step": (time.time() - t0) / max(1, len(losses)), "checkpoint": ckpt}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", choices=MODELS, default="cirim")
+    ap.add_argument("--out", help="run folder (last.pt, train.jsonl); required unless --smoke")
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--crop", type=int)
+    ap.add_argument("--cascades", type=int, help="CIRIM")
+    ap.add_argument("--time-steps", type=int, help="CIRIM, RIM")
+    ap.add_argument("--hidden", type=int, help="CIRIM, RIM: channels of each recurrent layer")
+    ap.add_argument("--chans", type=int, help="U-Net: channels of the first level")
+    ap.add_argument("--pools", type=int, help="U-Net: pooling levels")
+    ap.add_argument("--unet-out", choices=("complex", "magnitude"), default="complex")
+    ap.add_argument("--coils", type=int, default=1)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--max-per-volume", type=int, default=None)
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--ckpt-every", type=int, default=100)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="tiny model, few steps on 32x32 crops, then export <model>-smoke")
+    ap.add_argument("--export-root", default=None, help="--smoke: where to write <model>-smoke (default resources/models)")
+    return ap
+
+
+def fill_defaults(a) -> argparse.Namespace:
+    preset = dict(PRESETS[a.model])
+    if a.smoke:
+        preset.update(SMOKE[a.model])
+        preset["max_per_volume"] = 4
+        preset["ckpt_every"] = 10 ** 9
+    for key, v in preset.items():
+        if getattr(a, key, None) is None or (a.smoke and key in ("max_per_volume", "ckpt_every")):
+            setattr(a, key, v)
+    for key in ("cascades", "time_steps", "hidden", "chans", "pools"):  # irrelevant to this model: fill anyway for the config
+        if getattr(a, key) is None:
+            setattr(a, key, {"cascades": 1, "time_steps": 8, "hidden": 32, "chans": 16, "pools": 3}[key])
+    return a
+
+
+def smoke(a) -> dict:
+    """Train the tiny model, export it (ONNX + manifest + golden) as <model>-smoke."""
+    import export_onnx
+    if not a.out:
+        a.out = tempfile.mkdtemp(prefix=f"{a.model}-smoke-")
+    res = train(a)
+    dest = export_onnx.export_checkpoint(res["checkpoint"], f"{a.model}-smoke", out_root=a.export_root,
+                                         note=f"SMOKE MODEL: {res['steps']} Adam steps on {a.crop}x{a.crop} crops (4 slices per volume), "
+                                              "for engine tests only; not a usable reconstruction",
+                                         final_loss=res["final_loss"])
+    return {**res, "exported": dest}
+
+
+def main(argv=None) -> int:
+    a = fill_defaults(parser().parse_args(argv))
+    if a.smoke:
+        print(json.dumps(smoke(a)))
+        return 0
+    if not a.out:
+        parser().error("--out is required unless --smoke")
+    print(json.dumps(train(a)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
