@@ -105,6 +105,15 @@ export async function measureScroll(page: Page, steps: number, direction: 1 | -1
         };
         const readouts = vps.map((v) => v.querySelector('[data-testid="viewport-slice"]'));
         const slices = (): number[] => readouts.map(num);
+        // The readout changes at once; the pixels when the slice arrives. Where the
+        // viewer says which slice its image is of (data-shown-slice, 0-based; -1 = no
+        // image, e.g. outside a result's range), a step counts only once every
+        // viewport's image is of the new slice, not when only the readouts are.
+        const pixelsAt = (index: number): boolean =>
+          vps.every((v) => {
+            const a = v.getAttribute('data-shown-slice');
+            return a === null || a === '-1' || Number(a) === index;
+          });
         const canvas = vps[0]!.querySelector('[data-testid="viewport-canvas"]') ?? vps[0]!;
         const perf = (): { frames: number; lastDrawMs: number } => (window as any).__reconPerf ?? { frames: 0, lastDrawMs: 0 };
         const r = canvas.getBoundingClientRect();
@@ -142,7 +151,7 @@ export async function measureScroll(page: Page, steps: number, direction: 1 | -1
             // First frame after the notch: learn where the first viewport went.
             if (now[0] !== target) waitingFor = now[0]!;
           }
-          if (waitingFor !== null && now.every((s) => s === waitingFor) && p.frames > drawFramesAtStep) {
+          if (waitingFor !== null && now.every((s) => s === waitingFor) && pixelsAt(waitingFor - 1) && p.frames > drawFramesAtStep) {
             done++;
             target = waitingFor;
             waitingFor = null;

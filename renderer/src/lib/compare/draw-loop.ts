@@ -28,14 +28,6 @@ const IDLE_FRAMES = 30;
 const dirty = new Set<() => void>();
 let looping = false;
 let idle = 0;
-/** Frame counter, and whether we are between this frame's callback and its paint. */
-let frameId = 0;
-let inFrame = false;
-let countedFrame = -1;
-let microtaskPending = false;
-// A message posted during the animation frame arrives as a task after the paint: the end of the frame.
-const endOfFrame = typeof MessageChannel === 'undefined' ? null : new MessageChannel();
-if (endOfFrame) endOfFrame.port1.onmessage = () => (inFrame = false);
 
 function perf(): ReconPerf {
   const w = window;
@@ -44,7 +36,6 @@ function perf(): ReconPerf {
 }
 
 function flush(): void {
-  microtaskPending = false;
   if (dirty.size === 0) return;
   const jobs = [...dirty];
   dirty.clear();
@@ -58,13 +49,6 @@ function flush(): void {
   }
   const ms = performance.now() - t0;
   const p = perf();
-  if (countedFrame === frameId) {
-    // A second flush in the same frame (a change made by another frame callback): one frame, more work.
-    p.lastDrawMs += ms;
-    p.drawMs[p.drawMs.length - 1] = p.lastDrawMs;
-    return;
-  }
-  countedFrame = frameId;
   p.frames++;
   p.lastDrawMs = ms;
   p.drawMs.push(ms);
@@ -72,32 +56,28 @@ function flush(): void {
 }
 
 function loop(): void {
-  frameId++;
-  inFrame = endOfFrame !== null;
   idle = dirty.size > 0 ? 0 : idle + 1;
   flush();
-  endOfFrame?.port2.postMessage(null);
   if (idle < IDLE_FRAMES) requestAnimationFrame(loop);
   else looping = false;
 }
 
 /**
- * Draws `draw` once, in this frame if we are still before its paint (a change
- * made by another animation-frame callback, e.g. a scripted scroll), else in
- * the next; any number of requests before then cost one draw.
+ * Draws `draw` once, in the next animation frame; any number of requests
+ * before then cost one draw.
+ *
+ * Every draw happens inside the loop's own frame callback. (An earlier
+ * version also flushed "within the current frame" from a microtask when a
+ * change arrived between a frame callback and a message posted from it; but
+ * that window also covers tasks that run after the paint, so those draws
+ * landed outside any frame, were not counted, and left the loop idle while
+ * the viewer waited for a frame that never came.)
  */
 export function requestDraw(draw: () => void): void {
   dirty.add(draw);
-  if (inFrame) {
-    if (!microtaskPending) {
-      microtaskPending = true;
-      queueMicrotask(flush);
-    }
-    return;
-  }
+  idle = 0;
   if (!looping) {
     looping = true;
-    idle = 0;
     requestAnimationFrame(loop);
   }
 }

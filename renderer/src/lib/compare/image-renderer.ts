@@ -3,7 +3,7 @@
  *
  * WebGL2 first: the slice goes up once as an R32F texture and window/level
  * and the colour map are uniforms, so a W/L drag redraws without touching
- * the pixels. Canvas2D otherwise (no WebGL2, or a lost context): a lookup
+ * the pixels. Canvas2D otherwise (no WebGL2, a software WebGL, or a lost context): a lookup
  * table into an ImageData, redone only when the slice, window or map changes.
  */
 import { applyWindow, colormapLut, type Colormap, type WindowLevel } from './window-level';
@@ -42,6 +42,7 @@ export interface ImageRenderer {
 }
 
 export function createRenderer(canvas: HTMLCanvasElement): ImageRenderer {
+  if (softwareGl()) return new Canvas2dRenderer(canvas);
   const gl = canvas.getContext('webgl2', { antialias: false, alpha: false, premultipliedAlpha: false, preserveDrawingBuffer: false });
   if (gl) {
     try {
@@ -51,6 +52,29 @@ export function createRenderer(canvas: HTMLCanvasElement): ImageRenderer {
     }
   }
   return new Canvas2dRenderer(canvas);
+}
+
+let software: boolean | null = null;
+
+/**
+ * Whether WebGL is a CPU emulation (SwiftShader, llvmpipe: no GPU, or a
+ * blocklisted driver). Then it buys nothing and costs much: the compositor
+ * (software too) reads every WebGL canvas back synchronously at each commit,
+ * which blocks the main thread for tens of ms per frame on a busy CPU, while
+ * Canvas2D rasters in place. Probed once, on a throwaway canvas (a canvas
+ * that got a WebGL context can never give a 2D one).
+ */
+function softwareGl(): boolean {
+  if (software !== null) return software;
+  software = false;
+  if (typeof document === 'undefined') return software;
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return software;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return software;
 }
 
 // ---------------------------------------------------------------------------

@@ -80,6 +80,16 @@ describe('slice cache', () => {
     expect(c.bytes).toBe(0);
   });
 
+  it("keeps other images' answers that crossed one job's invalidation", async () => {
+    const f = deferredFetcher();
+    const c = new SliceCache(f.fetcher);
+    const p = c.get(ds, 4);
+    c.invalidateJob('j1');
+    await f.flush();
+    await p;
+    expect(c.has(ds, 4)).toBe(true);
+  });
+
   it('prefetches ahead in the scroll direction, latest request wins', async () => {
     expect(prefetchOrder(10, 1, 3, 100)).toEqual([11, 12, 13, 9, 8]);
     expect(prefetchOrder(1, -1, 3, 100)).toEqual([0, 2, 3]);

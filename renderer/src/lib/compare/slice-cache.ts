@@ -47,7 +47,6 @@ export class SliceCache {
   /** Background fill (whole small volumes), served only when the prefetch queue is empty. */
   private warmQueue: Wanted[] = [];
   private prefetching = 0;
-  private generation = 0;
   private used = 0;
 
   constructor(
@@ -90,12 +89,15 @@ export class SliceCache {
     const key = sliceKey(ref, index);
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const gen = this.generation;
     const p = this.fetcher(ref, index).then(
       (img) => {
-        // An answer that crossed an invalidation may be stale: hand it over, do not keep it.
-        if (this.inflight.get(key) === p) this.inflight.delete(key);
-        if (gen === this.generation) this.store(key, img);
+        // An answer whose key was invalidated meanwhile (its entry is gone from
+        // `inflight`) may be stale: hand it over, do not keep it. Only that
+        // key's: a job finishing must not keep other images' answers out.
+        if (this.inflight.get(key) === p) {
+          this.inflight.delete(key);
+          this.store(key, img);
+        }
         return img;
       },
       (err: unknown) => {
@@ -130,7 +132,6 @@ export class SliceCache {
 
   /** Drops every entry whose key matches (e.g. one job's, when it finishes or is removed). */
   invalidate(match: (key: string) => boolean): void {
-    this.generation++;
     for (const [key, img] of this.entries) {
       if (match(key)) {
         this.entries.delete(key);

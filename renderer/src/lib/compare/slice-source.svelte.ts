@@ -33,13 +33,18 @@ export class SliceSource {
   image = $state.raw<SliceImage | null>(null);
   status = $state<SourceStatus>('idle');
   message = $state('');
+  /** The slice index `image` is of (-1: none), for readouts and tests that must know the pixels are current. */
+  shownIndex = $state(-1);
   private ticket = 0;
+  /** Ticket of the request whose image is on screen: an answer older than it never replaces it. */
+  private shownTicket = 0;
   private shownKey = '';
 
   constructor(target: () => SourceTarget) {
     $effect(() => {
       const { ws, cache, ref, index } = target();
       if (!ref) {
+        this.shownTicket = ++this.ticket; // answers still on their way are for nothing now
         this.set(null, 'idle');
         return;
       }
@@ -48,13 +53,15 @@ export class SliceSource {
         // Another image altogether: the old one must not linger under the new title.
         this.shownKey = key;
         this.image = null;
+        this.shownIndex = -1;
+        this.shownTicket = this.ticket; // and no answer asked for the old one may land here
       }
       let fresh = false;
       if (ref.kind !== 'dataset') {
         const job = ws.jobs[ref.jobId];
         const gap = resultGap(job, index);
         if (gap) {
-          this.ticket++;
+          this.shownTicket = ++this.ticket;
           this.set(null, gap);
           return;
         }
@@ -66,20 +73,26 @@ export class SliceSource {
       }
       const hit = fresh ? undefined : cache.peek(ref, index);
       if (hit) {
-        this.ticket++;
-        this.set(hit, 'ok');
+        this.shownTicket = ++this.ticket;
+        this.set(hit, 'ok', index);
         return;
       }
       const mine = ++this.ticket;
       if (this.status !== 'ok') this.status = 'loading';
       cache.get(ref, index, fresh).then(
         (img) => {
-          if (mine === this.ticket) this.set(img, 'ok');
+          // Latest wins, but not "only the latest": while the user scrolls
+          // faster than slices arrive, each answer newer than the image on
+          // screen is shown (the picture follows the scroll a slice or two
+          // behind) instead of keeping one stale image until the scroll stops.
+          if (mine <= this.shownTicket) return;
+          this.shownTicket = mine;
+          this.set(img, mine === this.ticket ? 'ok' : this.status, index);
         },
         (err: unknown) => {
           if (mine !== this.ticket) return;
           // A running job without a preview yet answers with an error: that is "wait", not a fault.
-          if (fresh) this.set(this.image, this.image ? 'ok' : 'waiting');
+          if (fresh) this.set(this.image, this.image ? 'ok' : 'waiting', this.shownIndex);
           else {
             this.set(null, 'error');
             this.message = err instanceof Error ? err.message : String(err);
@@ -89,8 +102,9 @@ export class SliceSource {
     });
   }
 
-  private set(img: SliceImage | null, status: SourceStatus): void {
+  private set(img: SliceImage | null, status: SourceStatus, index = -1): void {
     this.image = img;
+    this.shownIndex = img ? index : -1;
     this.status = status;
     if (status !== 'error') this.message = '';
   }
