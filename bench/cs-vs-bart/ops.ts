@@ -49,7 +49,7 @@ for (const mode of ['native', 'ts']) {
   time('softThreshold image', () => softThreshold(x.slice(), 0.1));
   const addon = openNative().addon;
   if (mode === 'native' && addon) {
-    // The fused SENSE kernels (not yet wired into linop/mri.ts): what A, A^H and A^H A could cost.
+    // The fused SENSE kernels called directly (senseOp routes A, A^H and A^H A through them when installed).
     const img = new Float32Array(2 * plane), ks = new Float32Array(2 * coils * plane);
     time('fused senseForward', () => addon.senseForward(x, sens, mask, coils, n, n, ks));
     time('fused senseAdjoint', () => addon.senseAdjoint(k, sens, mask, coils, n, n, img));

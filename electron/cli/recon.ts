@@ -37,7 +37,8 @@ Compressed sensing (--method cs; BART pics-like, data scaled as BART so λ carri
   --solver NAME           auto | fista | admm | pdhg | cg, or an optimizer:
                           ${Object.keys(OPTIMIZERS).join(' | ')} (default auto:
                           fista for wavelet, admm for tv)
-  --iters N               iterations per slice (default 50)
+  --iters N               iterations per slice (default 50; ADMM: total inner CG
+                          iterations, as bart pics -i)
   --wavelet haar|db4      wavelet family (default db4)
   --tv anisotropic|isotropic
   --lr X                  optimizer learning rate (default 1/L, or 0.01 for adaptive ones)

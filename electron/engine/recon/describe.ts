@@ -22,7 +22,7 @@ export const csOptionFields: OptionFieldSpec[] = [
       ...FIRST_ORDER.map((o) => choice(o, `${o} (smoothed)`)),
     ],
   },
-  { key: 'iters', label: 'Iterations', type: 'integer', default: 50, min: 1, max: 2000 },
+  { key: 'iters', label: 'Iterations', type: 'integer', default: 50, min: 1, max: 2000, help: 'Per slice. ADMM reads it as BART pics -i does: a budget of inner CG iterations in total.' },
   { key: 'wavelet', label: 'Wavelet', type: 'enum', default: 'db4', choices: [choice('db4', 'Daubechies 4'), choice('haar', 'Haar')], visibleWhen: { key: 'reg', values: ['wavelet'] } },
   { key: 'levels', label: 'Levels', type: 'integer', default: 5, min: 1, max: 8, visibleWhen: { key: 'reg', values: ['wavelet'] }, advanced: true },
   { key: 'tv', label: 'TV type', type: 'enum', default: 'anisotropic', choices: [choice('anisotropic'), choice('isotropic')], visibleWhen: { key: 'reg', values: ['tv'] } },
@@ -41,7 +41,7 @@ export const csOptionFields: OptionFieldSpec[] = [
 
 export const csPresets: MethodPreset[] = [
   { id: 'l1-wavelet-fista', label: 'L1-wavelet, FISTA (BART-like)', values: { reg: 'wavelet', lambda: 0.01, solver: 'fista', iters: 50, wavelet: 'db4' } },
-  { id: 'tv-admm', label: 'TV, ADMM', values: { reg: 'tv', lambda: 0.005, solver: 'admm', iters: 50, tv: 'anisotropic' } },
+  { id: 'tv-admm', label: 'TV, ADMM (BART-like)', values: { reg: 'tv', lambda: 0.005, solver: 'admm', iters: 50, tv: 'isotropic' } },
   { id: 'tv-pdhg', label: 'TV, primal-dual', values: { reg: 'tv', lambda: 0.005, solver: 'pdhg', iters: 100, tv: 'isotropic' } },
   { id: 'adam-wavelet', label: 'Adam on smoothed wavelet', values: { reg: 'wavelet', lambda: 0.01, solver: 'adam', iters: 100, lr: 0, epsilon: 0.01 } },
   { id: 'fast-preview', label: 'fast preview 10 it', values: { reg: 'wavelet', lambda: 0.01, solver: 'fista', iters: 10 } },

@@ -71,7 +71,8 @@ export async function runIterations(solver: IterativeSolver, opts: RunOptions): 
     const rel = Math.sqrt(diff / Math.max(norm2(x), 1e-30));
     prev.set(x);
     const converged = opts.tol !== undefined && opts.tol > 0 && rel < opts.tol;
-    const lastOne = k === opts.maxIters || converged;
+    const exhausted = solver.done === true;
+    const lastOne = k === opts.maxIters || converged || exhausted;
     let score = Number.isFinite(info.objective) ? info.objective : NaN;
     if (ref && (k % every === 0 || lastOne)) {
       const mag = ref.toMagnitude ? ref.toMagnitude(x) : abs(x);
@@ -91,6 +92,7 @@ export async function runIterations(solver: IterativeSolver, opts: RunOptions): 
     history.push(entry);
     opts.onIteration?.(entry, info);
     if (converged) { stopReason = 'tolerance'; break; }
+    if (exhausted) break;
     if (performance.now() - lastYield > yieldMs) {
       await new Promise<void>((r) => setTimeout(r, 0));
       lastYield = performance.now();

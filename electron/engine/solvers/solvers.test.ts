@@ -180,3 +180,54 @@ describe('runIterations', () => {
     expect(s.iteration).toBe(3);
   });
 });
+
+describe('ADMM as BART runs it', () => {
+  const A = denseOp(12, 8, 21);
+  const y = rand(24, 22);
+  const lambda = 0.7;
+  // g(x) = λ/2 ||x||^2 with B = I: the ADMM fixed point is the Tikhonov solution (A^H A + λ I)^-1 A^H y.
+  const I = linop('I', [8], [8], (x) => x.slice(), (x) => x.slice());
+  const ridge = { B: I, prox: (v: Float32Array, t: number) => { for (let i = 0; i < v.length; i++) v[i]! /= 1 + t * lambda; }, value: (v: Float32Array) => 0.5 * lambda * norm2(v) };
+
+  it('over-relaxed, with early-stopped CG and M x carried across iterations, converges to the closed form', async () => {
+    const exact = cgSolver(A, y, { lambda });
+    for (let k = 0; k < 200; k++) exact.step();
+    // Exact x-updates reach the fixed point to float precision; BART's 1e-3 CG tolerance stops near it.
+    for (const [alpha, cgTol, tol] of [[1, 0, 1e-4], [1.6, 0, 1e-4], [1.6, 1e-3, 1e-2]] as const) {
+      const s = admmSolver(A, y, [ridge], { rho: 0.5, innerIters: 3, cgTol, alpha });
+      await runIterations(s, { maxIters: 300 });
+      let e = 0;
+      for (let i = 0; i < 16; i++) e += (s.x[i]! - exact.x[i]!) ** 2;
+      expect(Math.sqrt(e / norm2(exact.x))).toBeLessThan(tol);
+    }
+  });
+
+  it('stops once its CG budget is spent (pics -i for ADMM), in the runner too', async () => {
+    const s = admmSolver(A, y, [ridge], { rho: 0.5, innerIters: 4, cgBudget: 10 });
+    const run = await runIterations(s, { maxIters: 100 });
+    expect(s.done).toBe(true);
+    expect(s.cgIterations).toBeGreaterThan(10);
+    expect(s.cgIterations).toBeLessThanOrEqual(14);
+    expect(run.iterations).toBe(s.iteration);
+    expect(run.iterations).toBeLessThan(5);
+  });
+
+  it('rejects bad parameters', () => {
+    expect(() => admmSolver(A, y, [ridge], { alpha: 2 })).toThrow(/alpha/);
+    expect(() => admmSolver(A, y, [ridge], { innerIters: 0 })).toThrow(/innerIters/);
+  });
+});
+
+describe('FISTA with a fused normal operator', () => {
+  it('takes the same steps via A^H A z - A^H y as via A^H (A z - y)', () => {
+    const A = denseOp(10, 6, 31);
+    const y = rand(20, 32);
+    const withNormal = { ...A, normal: (x: Float32Array) => A.adjoint(A.apply(x)) };
+    const prox = (v: Float32Array, t: number) => { softThreshold(v, 0.05 * t); };
+    const a = fistaSolver(A, y, { prox, step: 0.01, trackObjective: false });
+    const b = fistaSolver(withNormal, y, { prox, step: 0.01, trackObjective: false });
+    for (let k = 0; k < 30; k++) { a.step(); b.step(); }
+    for (let i = 0; i < 12; i++) expect(b.x[i]).toBeCloseTo(a.x[i]!, 4);
+    expect(Number.isNaN(b.step().residual)).toBe(true);
+  });
+});

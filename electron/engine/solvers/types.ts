@@ -20,6 +20,8 @@ export interface IterativeSolver {
   /** The current iterate (complex interleaved image); do not modify. */
   readonly x: Float32Array;
   readonly iteration: number;
+  /** True when the solver has spent its own budget (e.g. ADMM's CG budget): the runner stops there. */
+  readonly done?: boolean;
   /** Advance by exactly one iteration. */
   step(): StepInfo;
 }
