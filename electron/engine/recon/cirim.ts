@@ -16,25 +16,15 @@
 import { ctensor, rtensor, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { bartScale } from './cs';
-import type { ReconContext, ReconInput, ReconMethod, ReconProgress, ReconResult } from './types';
+import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { throwIfCancelled, validateInput } from './types';
 import { learnedOptionFields } from './describe';
 
-export interface CirimOptions {
-  /** Folder name under resources/models. */
-  model: string;
-  /** Execution providers to try, comma separated (e.g. "cuda,cpu"); default CUDA, WebGPU, CPU or $RECON_ORT_PROVIDERS. */
-  provider?: string;
-  /** Models root, for tests and for users keeping models elsewhere; default resources/models. */
-  modelsDir?: string;
-}
+export type CirimOptions = LearnedModelOptions;
 
 export const cirimDefaults: CirimOptions = { model: 'cirim-smoke' };
 
-/** Progress with the current estimate's magnitude [1][y][x] after each cascade. */
-export interface CirimProgress extends ReconProgress {
-  preview?: RTensor;
-}
+export type CirimProgress = LearnedProgress;
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 

@@ -136,3 +136,18 @@ export function validateInput(input: ReconInput): { slices: number; coils: numbe
   }
   return { slices, coils, ny, nx };
 }
+
+/** Options every ONNX-backed method shares (CIRIM, RIM, U-Net). */
+export interface LearnedModelOptions {
+  /** Folder name under resources/models. */
+  model: string;
+  /** Execution providers to try, comma separated (e.g. "cuda,cpu"); default CUDA, WebGPU, CPU or $RECON_ORT_PROVIDERS. */
+  provider?: string;
+  /** Models root, for tests and for users keeping models elsewhere; default resources/models. */
+  modelsDir?: string;
+}
+
+/** Progress of a learned method, with the current estimate's magnitude [1][y][x]. */
+export interface LearnedProgress extends ReconProgress {
+  preview?: RTensor;
+}

@@ -14,24 +14,14 @@ import { ctensor, rtensor, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { bartScale } from './cs';
 import { learnedOptionFields } from './describe';
-import type { ReconContext, ReconInput, ReconMethod, ReconProgress, ReconResult } from './types';
+import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { throwIfCancelled, validateInput } from './types';
 
-export interface UnetOptions {
-  /** Folder name under resources/models. */
-  model: string;
-  /** Execution providers to try, comma separated (e.g. "cuda,cpu"); default CUDA, WebGPU, CPU or $RECON_ORT_PROVIDERS. */
-  provider?: string;
-  /** Models root; default resources/models. */
-  modelsDir?: string;
-}
+export type UnetOptions = LearnedModelOptions;
 
 export const unetDefaults: UnetOptions = { model: 'unet-smoke' };
 
-export interface UnetProgress extends ReconProgress {
-  /** Magnitude [1][y][x] of the slice just reconstructed. */
-  preview?: RTensor;
-}
+export type UnetProgress = LearnedProgress;
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
