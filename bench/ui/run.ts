@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       if (r.stalledAt) console.log(`scroll ${name} stopped early: readouts ${JSON.stringify(r.lastReadouts)}, ${JSON.stringify(r.stalledAt)}`);
     }
     console.log(`W/L drag: ${drag.moves} moves, ${drag.drawFrames} draws, draw max ${drag.drawMax.toFixed(1)} ms; rAF interval p50 ${drag.frameP50.toFixed(1)} / p95 ${drag.frameP95.toFixed(1)} / max ${drag.frameMax.toFixed(1)} ms; W/L "${drag.wlBefore}" -> "${drag.wlAfter}"`);
-    console.log(`long tasks: ${lt.count} over 50 ms while CS (${csState}) ran and ${scrolled} slices were scrolled${lt.error ? `; observer error: ${lt.error}` : ''}`);
+    console.log(`long tasks: ${lt.count} over 50 ms while CS (${csState}) ran and ${scrolled} slices were scrolled (at ms, duration: ${lt.at.map(([t, d]) => `${t}:${d}`).join(" ")})${lt.error ? `; observer error: ${lt.error}` : ''}`);
     if (pageErrors.length) console.log(`page errors: ${pageErrors.join(' | ')}`);
     console.log(
       `RESULT ${JSON.stringify({

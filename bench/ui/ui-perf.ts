@@ -306,11 +306,16 @@ export interface LongTaskResult {
 }
 
 /** Long tasks recorded (by PERF_INIT_SCRIPT) since `sinceMs` (page time). */
-export async function longTasksSince(page: Page, sinceMs: number): Promise<{ count: number; longestMs: number; error?: string }> {
+export async function longTasksSince(page: Page, sinceMs: number): Promise<{ count: number; longestMs: number; at: [number, number][]; error?: string }> {
   return page.evaluate((since) => {
     const w = window as any;
     const tasks = ((w.__benchLongTasks ?? []) as { start: number; duration: number }[]).filter((t) => t.start >= since);
-    return { count: tasks.length, longestMs: Math.max(0, ...tasks.map((t) => t.duration)), ...(w.__benchLongTasksError ? { error: String(w.__benchLongTasksError) } : {}) };
+    return {
+      count: tasks.length,
+      longestMs: Math.max(0, ...tasks.map((t) => t.duration)),
+      // [ms after `since`, duration] of each, to tell start-up work from steady state.
+      at: tasks.map((t) => [Math.round(t.start - since), Math.round(t.duration)] as [number, number]),
+      ...(w.__benchLongTasksError ? { error: String(w.__benchLongTasksError) } : {}) };
   }, sinceMs);
 }
 

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { constants as osConstants, getPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ComputeResponseSchema, type ComputeResponse } from '../contracts';
@@ -59,5 +60,13 @@ describe('compute host under child_process.fork', () => {
     const exited = exitCode(child);
     child.send({ type: 'shutdown' });
     expect(await exited).toBe(0);
+  });
+
+  it('runs below normal priority so the window keeps a core while it computes', async () => {
+    child = startHost();
+    const pong = nextMessage(child);
+    child.send({ type: 'ping', id: 9 });
+    await pong; // past start-up, where the priority is set
+    expect(getPriority(child.pid!)).toBeGreaterThanOrEqual(osConstants.priority.PRIORITY_BELOW_NORMAL);
   });
 });

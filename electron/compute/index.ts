@@ -19,6 +19,7 @@
  * Every workspace event goes to every connected client.
  */
 import '../engine/native-startup'; // native FFT/wavelet/SENSE kernels when built (RECON_NATIVE=0: off)
+import { constants as osConstants, setPriority } from 'node:os';
 import { ComputeRequestSchema, type ComputeResponse } from '../contracts';
 import { ClientMessageSchema, collectBuffers, parseCall, type HostMessage } from '../contracts/workspace';
 import { ENGINE_VERSION } from '../engine/version';
@@ -158,6 +159,24 @@ function handle(raw: unknown, ports: PortLike[], link: Link): void {
 process.on('unhandledRejection', (e) => {
   for (const c of clients) c({ kind: 'event', event: { type: 'notice', level: 'error', message: `compute host: ${e instanceof Error ? e.message : String(e)}` } }, false);
 });
+
+/**
+ * Reconstructions are background work: below-normal priority lets the window
+ * (renderer, compositor, GPU process) take a core whenever it needs one, so a
+ * CS run on a 2-core laptop does not stall scrolling. Threads started later
+ * (onnxruntime's pool) inherit it. RECON_COMPUTE_NICE=0 keeps normal priority.
+ */
+function lowerPriority(): void {
+  const raw = process.env.RECON_COMPUTE_NICE;
+  const nice = raw === undefined ? osConstants.priority.PRIORITY_BELOW_NORMAL : Number(raw);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) return;
+  try {
+    setPriority(nice);
+  } catch {
+    // Not permitted here (some sandboxes): run at normal priority.
+  }
+}
+lowerPriority();
 
 const link = connectToParent();
 if (!link) {
