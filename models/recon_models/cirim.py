@@ -94,18 +94,28 @@ class RIMCascade(nn.Module):
         self.final = nn.Conv2d(cin, 2, cfg.final_kernel, padding=cfg.final_kernel // 2)
 
     def forward(self, eta, hidden, kspace, mask, sens, fh, fw):
-        sizes = [c for c, _, _ in self.cfg.convs]
-        hs = list(torch.split(hidden, sizes, dim=1))
-        etas = []
-        for _ in range(self.cfg.time_steps):
-            g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
-            x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
-            for i, (conv, cell) in enumerate(zip(self.convs, self.cells)):
-                hs[i] = cell(torch.relu(conv(x)), hs[i])
-                x = hs[i]
-            eta = eta + _from_ch(self.final(x))
-            etas.append(eta)
-        return etas, torch.cat(hs, 1)
+        return unroll_rim(self, eta, hidden, kspace, mask, sens, fh, fw)
+
+
+def unroll_rim(block, eta, hidden, kspace, mask, sens, fh, fw):
+    """The RIM recurrence shared by CIRIM cascades and the RIM baseline.
+
+    block has cfg (time_steps, convs), convs, cells (any recurrent cell taking
+    (input, state)) and final. Each step feeds the estimate and the
+    log-likelihood gradient through conv + cell layers and adds the update.
+    Returns every step's estimate and the hidden states concatenated on channels.
+    """
+    hs = list(torch.split(hidden, [c for c, _, _ in block.cfg.convs], dim=1))
+    etas = []
+    for _ in range(block.cfg.time_steps):
+        g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
+        x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
+        for i, (conv, cell) in enumerate(zip(block.convs, block.cells)):
+            hs[i] = cell(torch.relu(conv(x)), hs[i])
+            x = hs[i]
+        eta = eta + _from_ch(block.final(x))
+        etas.append(eta)
+    return etas, torch.cat(hs, 1)
 
 
 class CIRIM(nn.Module):

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from .cirim import _from_ch, _to_ch, sense_expand_grad, zero_filled
+from .cirim import unroll_rim, zero_filled
 
 
 @dataclass
@@ -83,17 +83,7 @@ class RIM(nn.Module):
 
     def steps(self, eta, hidden, kspace, mask, sens, fh, fw):
         """Every time step's estimate and the final hidden state."""
-        hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
-        etas = []
-        for _ in range(self.cfg.time_steps):
-            g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
-            x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
-            for i, (conv, cell) in enumerate(zip(self.convs, self.cells)):
-                hs[i] = cell(torch.relu(conv(x)), hs[i])
-                x = hs[i]
-            eta = eta + _from_ch(self.final(x))
-            etas.append(eta)
-        return etas, torch.cat(hs, 1)
+        return unroll_rim(self, eta, hidden, kspace, mask, sens, fh, fw)
 
     def forward(self, kspace, mask, sens, fh, fw):
         """All time-step estimates (for the per-step loss); the last is the output."""

@@ -17,7 +17,7 @@ import { ctensor, rtensor, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { bartScale } from './cs';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
-import { throwIfCancelled, validateInput } from './types';
+import { modelOpenOptions, throwIfCancelled, validateInput } from './types';
 import { learnedOptionFields } from './describe';
 
 export type CirimOptions = LearnedModelOptions;
@@ -35,8 +35,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const learned = await import('../learned/cascade-model');
   const { centeredDftMatrix, splitComplex } = await import('../learned/dft-matrix');
   const { ort } = await import('../learned/session');
-  const providers = opts.provider?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
-  const model = await learned.openCascadeModel(opts.model, { ...(providers?.length ? { providers } : {}), ...(opts.modelsDir ? { modelsDir: opts.modelsDir } : {}) });
+  const model = await learned.openCascadeModel(opts.model, modelOpenOptions(opts));
   const { spec, session } = model;
   if (coils > 1 && !spec.inputs.sens) throw new RangeError(`cirim: model ${opts.model} is single-coil (no coil-map input) but the k-space has ${coils} coils`);
   const dims = { coils, ny, nx };

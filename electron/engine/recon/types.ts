@@ -151,3 +151,9 @@ export interface LearnedModelOptions {
 export interface LearnedProgress extends ReconProgress {
   preview?: RTensor;
 }
+
+/** How a learned method's options open its model: provider order (a comma list) and models root. */
+export function modelOpenOptions(opts: LearnedModelOptions): { providers?: string[]; modelsDir?: string } {
+  const providers = opts.provider?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  return { ...(providers?.length ? { providers } : {}), ...(opts.modelsDir ? { modelsDir: opts.modelsDir } : {}) };
+}

@@ -15,7 +15,7 @@ import { fft2cBatch } from '../fft';
 import { bartScale } from './cs';
 import { learnedOptionFields } from './describe';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
-import { throwIfCancelled, validateInput } from './types';
+import { modelOpenOptions, throwIfCancelled, validateInput } from './types';
 
 export type UnetOptions = LearnedModelOptions;
 
@@ -31,8 +31,7 @@ export async function reconUnet(input: ReconInput, options: Partial<UnetOptions>
   if (coils > 1 && !input.sens) throw new RangeError(`unet: ${coils}-coil k-space needs coil sensitivity maps (input.sens) for the SENSE-combined input; estimate them first`);
   const { openImageModel, padTo } = await import('../learned/image-model');
   const { ort } = await import('../learned/session');
-  const providers = opts.provider?.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
-  const model = await openImageModel(opts.model, { ...(providers?.length ? { providers } : {}), ...(opts.modelsDir ? { modelsDir: opts.modelsDir } : {}) });
+  const model = await openImageModel(opts.model, modelOpenOptions(opts));
   const py = padTo(ny, model.padMultiple), px = padTo(nx, model.padMultiple);
   const oy = Math.floor((py - ny) / 2), ox = Math.floor((px - nx) / 2);
   const plane = ny * nx;
