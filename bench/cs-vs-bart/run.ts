@@ -6,7 +6,7 @@
  * 256x256, 8 simulated coils by acquire.simulate, written as .cfl), each
  * undersampled by `bart poisson` near 4x and 8x. Flags: --quick (phantom 4x,
  * two λ), --iters N (default 50), --only wavelet|tv, --json FILE (all rows),
- * --lambdas a,b,c (the sweep; default 0.001,0.002,0.003,0.005,0.01,0.02,0.03),
+ * --lambdas a,b,c (the sweep; default 0.001,0.002,0.003,0.004,0.005,0.007,0.01,0.02,0.03),
  * --data phantom|colin, --accel 4x|8x, --levels L (our wavelet levels). Coil maps: `bart ecalib -m1`
  * on the undersampled data, used by both. Reference: the fully sampled data
  * SENSE-combined with those maps. NRMSE: `bart nrmse -s` (complex scale fit)
@@ -44,7 +44,7 @@ const ITERS = itersAt >= 0 ? Number(args[itersAt + 1]) : 50;
 const lambdasAt = args.indexOf('--lambdas');
 // Steps of about 1.5-2x around both tools' optima (0.002-0.02 on these data): a factor-3 grid could
 // land one tool on its optimum and the other off it, which reads as a quality gap that is not one.
-const LAMBDAS = lambdasAt >= 0 ? (args[lambdasAt + 1] ?? '').split(',').map(Number) : quick ? [0.005, 0.01] : [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03];
+const LAMBDAS = lambdasAt >= 0 ? (args[lambdasAt + 1] ?? '').split(',').map(Number) : quick ? [0.005, 0.01] : [0.001, 0.002, 0.003, 0.004, 0.005, 0.007, 0.01, 0.02, 0.03];
 if (LAMBDAS.length === 0 || LAMBDAS.some((l) => !(l > 0))) throw new Error('--lambdas needs positive numbers separated by commas, e.g. 0.002,0.005');
 const onlyAt = args.indexOf('--only');
 const REGS = (onlyAt >= 0 ? [args[onlyAt + 1]] : ['wavelet', 'tv']) as Array<'wavelet' | 'tv'>;

@@ -3,7 +3,7 @@ import { rtensor } from '../array';
 import { simulate } from '../acquire';
 import { loadVolume } from '../io';
 import { psnr } from '../metrics';
-import { bartScale, reconCs } from './cs';
+import { bartScale, reconCs, waveletLevels } from './cs';
 import { reconZeroFilled } from './zero-filled';
 import type { ReconInput } from './types';
 
@@ -88,5 +88,21 @@ describe('cs reconstruction', () => {
     const spiky = new Float32Array(100).fill(1);
     spiky[99] = 50;
     expect(bartScale(spiky)).toBe(50);
+  });
+});
+
+describe('waveletLevels', () => {
+  it('auto (0) decomposes down to a coarsest band of about 4 pixels; explicit levels are kept', () => {
+    expect(waveletLevels(0, 256, 256)).toBe(6);
+    expect(waveletLevels(0, 128, 128)).toBe(5);
+    expect(waveletLevels(0, 72, 72)).toBe(4);
+    expect(waveletLevels(0, 217, 181)).toBe(5);
+    expect(waveletLevels(0, 6, 300)).toBe(1);
+    expect(waveletLevels(3, 256, 256)).toBe(3);
+  });
+  it('reconCs refuses negative or fractional levels, naming the option', async () => {
+    const input: ReconInput = { kspace: { shape: [1, 1, 8, 8], data: new Float32Array(128) }, mask: { shape: [8, 8], data: new Float32Array(64).fill(1) } };
+    await expect(reconCs(input, { levels: -1 })).rejects.toThrow(/levels must be 0 \(auto\)/);
+    await expect(reconCs(input, { levels: 2.5 })).rejects.toThrow(/levels/);
   });
 });

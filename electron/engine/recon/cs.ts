@@ -42,6 +42,7 @@ export interface CsOptions {
   /** Iterations; for ADMM, as BART's pics -i, the budget of inner CG iterations (A^H A applications) over all outer ones. */
   iters: number;
   wavelet: 'haar' | 'db4';
+  /** Wavelet levels; 0 = auto (see waveletLevels). */
   levels: number;
   tv: 'anisotropic' | 'isotropic';
   /** Relative-change early stop (0 = run all iterations). */
@@ -65,11 +66,23 @@ export interface CsOptions {
 }
 
 export const csDefaults: CsOptions = {
-  reg: 'wavelet', lambda: 0.01, solver: 'auto', iters: 50, wavelet: 'db4', levels: 5, tv: 'anisotropic', tol: 0,
+  reg: 'wavelet', lambda: 0.01, solver: 'auto', iters: 50, wavelet: 'db4', levels: 0, tv: 'anisotropic', tol: 0,
   rho: 0.5, innerIters: 5, lr: 0, schedule: 'constant', epsilon: 0.01, randshift: true, scaling: true, every: 5, output: 'last', seed: 0,
 };
 
 const ADAPTIVE = new Set(['adam', 'adabelief', 'adamp', 'diffgrad']);
+
+/**
+ * Levels for levels = 0 (auto): decompose until the coarsest band is about 4
+ * pixels on the shorter side (256 -> 6, 128 -> 5, 72 -> 4). Like BART, which
+ * recurses down to a minimum band size rather than a fixed depth: on the
+ * 8-coil 256x256 bench, 5 levels left phantom 4x at +4% NRMSE against BART and
+ * 6 levels brought it to +1.3% (Colin27 unchanged within 0.5%).
+ */
+export function waveletLevels(levels: number, ny: number, nx: number): number {
+  if (levels !== 0) return levels;
+  return Math.max(1, Math.floor(Math.log2(Math.min(ny, nx) / 4)));
+}
 
 /** BART's scaling rule on the magnitudes of the zero-filled image. */
 export function bartScale(magnitude: Float32Array): number {
@@ -91,6 +104,7 @@ function checkOptions(o: CsOptions): void {
   if ((o.solver === 'fista' || o.solver === 'ista') && o.reg !== 'wavelet') throw new RangeError(`cs: ${o.solver} needs reg=wavelet (TV has no closed-form prox); use admm or pdhg`);
   if (o.solver === 'pdhg' && o.reg !== 'tv') throw new RangeError('cs: pdhg is implemented for reg=tv; use fista or admm for wavelets');
   if (!(Number.isInteger(o.every) && o.every >= 1)) throw new RangeError(`cs: every must be a positive integer, got ${o.every}`);
+  if (!(Number.isInteger(o.levels) && o.levels >= 0)) throw new RangeError(`cs: levels must be 0 (auto) or a positive integer, got ${o.levels}`);
   if (!(o.tol >= 0)) throw new RangeError(`cs: tol must be >= 0, got ${o.tol}`);
   if (!(o.epsilon > 0)) throw new RangeError(`cs: epsilon must be positive, got ${o.epsilon}`);
   if (o.output !== 'last' && o.output !== 'best') throw new RangeError(`cs: output must be last or best, got "${String(o.output)}"`);
@@ -114,13 +128,14 @@ function circshift(x: Float32Array, ny: number, nx: number, dy: number, dx: numb
 function makeSolver(o: CsOptions, A: LinOp, y: Float32Array, ny: number, nx: number, lipA: number): IterativeSolver {
   const iso = o.tv === 'isotropic';
   const lam = o.lambda;
-  const W = o.reg === 'wavelet' ? waveletOp(ny, nx, { wavelet: o.wavelet, levels: o.levels }) : undefined;
+  const levels = waveletLevels(o.levels, ny, nx);
+  const W = o.reg === 'wavelet' ? waveletOp(ny, nx, { wavelet: o.wavelet, levels }) : undefined;
   const G = o.reg === 'tv' ? finiteDiffOp(ny, nx, 'periodic') : undefined;
   const rng = createRng(o.seed, 'cs-randshift');
-  const shiftMax = 2 ** Math.min(o.levels, 6);
+  const shiftMax = 2 ** Math.min(levels, 6);
   // As BART, only the detail coefficients are penalised: the coarsest approximation
   // block (top-left, (py >> L) x (px >> L)) carries the image's mean and contrast, not noise.
-  const ws = waveletShape(ny, nx, o.levels);
+  const ws = waveletShape(ny, nx, levels);
   const cy = ws.py >> ws.levels, cx = ws.px >> ws.levels;
   const saveCoarse = (c: Float32Array) => {
     const keep = new Float32Array(2 * cy * cx);
@@ -274,7 +289,7 @@ export async function reconCs(input: ReconInput, options: Partial<CsOptions> = {
     const out = complex.data.subarray(2 * s * plane, 2 * (s + 1) * plane);
     for (let i = 0; i < out.length; i++) out[i] = scale * x[i]!;
     for (let p = 0; p < plane; p++) image.data[s * plane + p] = Math.hypot(out[2 * p]!, out[2 * p + 1]!);
-    if (s === 0) notes.push(`solver ${solver.name}, ${o.reg === 'wavelet' ? `L1-${o.wavelet} wavelet (${o.levels} levels)` : `${o.tv} TV`}, λ=${o.lambda}`);
+    if (s === 0) notes.push(`solver ${solver.name}, ${o.reg === 'wavelet' ? `L1-${o.wavelet} wavelet (${waveletLevels(o.levels, ny, nx)} levels${o.levels === 0 ? ', auto' : ''})` : `${o.tv} TV`}, λ=${o.lambda}`);
     if (run.stopReason === 'tolerance') notes.push(`slice ${s}: stopped after ${run.iterations} iterations (relative change < ${o.tol})`);
     if (refMag) notes.push(`slice ${s}: best PSNR at iteration ${run.bestIteration}`);
   }

@@ -24,7 +24,7 @@ export const csOptionFields: OptionFieldSpec[] = [
   },
   { key: 'iters', label: 'Iterations', type: 'integer', default: 50, min: 1, max: 2000, help: 'Per slice. ADMM reads it as BART pics -i does: a budget of inner CG iterations in total.' },
   { key: 'wavelet', label: 'Wavelet', type: 'enum', default: 'db4', choices: [choice('db4', 'Daubechies 4'), choice('haar', 'Haar')], visibleWhen: { key: 'reg', values: ['wavelet'] } },
-  { key: 'levels', label: 'Levels', type: 'integer', default: 5, min: 1, max: 8, visibleWhen: { key: 'reg', values: ['wavelet'] }, advanced: true },
+  { key: 'levels', label: 'Levels', help: '0 = auto: down to a coarsest band of about 4 pixels (6 levels at 256)', type: 'integer', default: 0, min: 0, max: 8, visibleWhen: { key: 'reg', values: ['wavelet'] }, advanced: true },
   { key: 'tv', label: 'TV type', type: 'enum', default: 'anisotropic', choices: [choice('anisotropic'), choice('isotropic')], visibleWhen: { key: 'reg', values: ['tv'] } },
   { key: 'tol', label: 'Stop at relative change', type: 'number', default: 0, min: 0, max: 0.1, step: 1e-5, advanced: true, help: '0 = run all iterations.' },
   { key: 'rho', label: 'ADMM ρ', type: 'number', default: 0.5, min: 1e-4, max: 100, log: true, visibleWhen: { key: 'solver', values: ['admm', 'auto'] }, advanced: true },
