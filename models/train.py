@@ -98,17 +98,42 @@ def magnitude(z: torch.Tensor) -> torch.Tensor:
     return z.pow(2).sum(-1).add(1e-12).sqrt()
 
 
-def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw) -> torch.Tensor:
+def ssim_loss(pred: torch.Tensor, tgt: torch.Tensor, win: int = 7) -> torch.Tensor:
+    """1 - SSIM on [B, 1, H, W] magnitudes: the evaluation's SSIM (7x7 uniform
+    window, K1 0.01, K2 0.03, sample covariance, only windows fully inside),
+    data range = each target's maximum."""
+    import torch.nn.functional as F
+    dr = tgt.amax(dim=(-2, -1), keepdim=True).clamp_min(1e-6)
+    c1, c2 = (0.01 * dr) ** 2, (0.03 * dr) ** 2
+    mean = lambda z: F.avg_pool2d(z, win, stride=1)  # noqa: E731
+    ux, uy = mean(pred), mean(tgt)
+    cov = win * win / (win * win - 1)
+    vx, vy = cov * (mean(pred * pred) - ux * ux), cov * (mean(tgt * tgt) - uy * uy)
+    vxy = cov * (mean(pred * tgt) - ux * uy)
+    c1, c2 = c1[..., :1, :1], c2[..., :1, :1]
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    return 1 - s.mean()
+
+
+def image_loss(pred: torch.Tensor, tgt: torch.Tensor, kind: str) -> torch.Tensor:
+    """l1: mean |pred - tgt|; ssim-l1: L1 + (1 - SSIM). SSIM is the headline
+    metric and is dominated by how clean the air around the head is, which a pure
+    L1 barely rewards."""
+    l1 = (pred - tgt).abs().mean()
+    return l1 if kind == "l1" else l1 + ssim_loss(pred, tgt)
+
+
+def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw, loss_kind: str = "l1") -> torch.Tensor:
     mag_t = magnitude(tgt)
     if kind == "unet":
         out = model(zero_filled(k, sens, fh, fw))
         pred = magnitude(out) if cfg.out == "complex" else out
-        return (pred - mag_t).abs().mean()
+        return image_loss(pred, mag_t, loss_kind)
     etas = model(k, mask, sens, fh, fw)
     w = step_weights(cfg.time_steps)
     loss = 0.0
     for i, e in enumerate(etas):
-        loss = loss + w[i % cfg.time_steps] * (magnitude(e) - mag_t).abs().mean()
+        loss = loss + w[i % cfg.time_steps] * image_loss(magnitude(e), mag_t, loss_kind)
     return loss / cfg.cascades
 
 
@@ -153,7 +178,7 @@ def train(a) -> dict:
     while step < a.steps:
         stream = streams[step % len(streams)]
         k, mask, sens, tgt = batch_tensors([next(stream) for _ in range(a.batch)])
-        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh)
+        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh, a.loss)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -186,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--pools", type=int, help="U-Net: pooling levels")
     ap.add_argument("--unet-out", choices=("complex", "magnitude"), default="complex")
     ap.add_argument("--coils", type=int, default=1)
+    ap.add_argument("--loss", choices=("l1", "ssim-l1"), default="ssim-l1", help="per-image loss (default L1 + 1-SSIM)")
     ap.add_argument("--lr", type=float)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
