@@ -22,7 +22,7 @@ export const tensorSpecSchema = z.looseObject({
 });
 
 /** Architectures the engine knows how to drive; extend as models are added. */
-export const ARCHITECTURES = ['cirim', 'rim', 'unet'] as const;
+export const ARCHITECTURES = ['cirim', 'rim', 'unet', 'diffusion', 'diffusion-classifier'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export const manifestSchema = z.looseObject({
