@@ -31,6 +31,21 @@ Sampling (image input):
 Reconstruction:
   --method NAME           ${Object.keys(methods).join(', ')} (default zero-filled)
   --combine MODE          multi-coil: auto | rss | sense (default auto)
+Learned methods (cirim, rim, unet, diffusion):
+  --model NAME            model folder under resources/models (default per method)
+  --provider LIST         ONNX Runtime providers to try, e.g. cuda,cpu (falls back to CPU)
+Diffusion (--method diffusion; guided DDIM with data consistency at every step):
+  --steps K               DDIM steps, 5..100 (default 20; the model's searched schedule when it has one)
+  --guidance none|cfg|gfcg  classifier-free or gradient-free classifier guidance (default none)
+  --guidance-scale W      CFG weight / GFCG maximum scale (default 2)
+  --class NAME|auto       class to condition on (default auto: the classifier's reading)
+  --samples N             samples averaged; N >= 2 also writes the per-pixel SD map (default 1)
+  --sample-seed S         seed of the sampling noise (default 0)
+  --eta X                 DDIM stochasticity 0..1 (default 0)
+  --dc hard|soft          data consistency (soft: noise-aware; default hard)
+  --noise SIGMA           soft: k-space noise SD in scaled units (default: estimated)
+  --schedule searched|uniform   timestep schedule (default searched)
+  --cg-iters N            multi-coil consistency CG iterations per step (default 5)
 Compressed sensing (--method cs; BART pics-like, data scaled as BART so λ carries over):
   --reg wavelet|tv        regulariser (default wavelet: L1 of db4 wavelets)
   --lambda L              regularisation weight, as bart pics -r (default 0.01)
@@ -82,9 +97,72 @@ export const CS_OPTIONS = {
   lr: { type: 'string' },
 } as const;
 
+/** Learned-method flags (cirim, rim, unet, diffusion) and diffusion's own. */
+export const LEARNED_OPTIONS = {
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  steps: { type: 'string' },
+  guidance: { type: 'string' },
+  'guidance-scale': { type: 'string' },
+  class: { type: 'string' },
+  samples: { type: 'string' },
+  'sample-seed': { type: 'string' },
+  eta: { type: 'string' },
+  dc: { type: 'string' },
+  noise: { type: 'string' },
+  schedule: { type: 'string' },
+  'cg-iters': { type: 'string' },
+} as const;
+
+const LEARNED_METHODS = ['cirim', 'rim', 'unet', 'diffusion'];
+const DIFFUSION_FLAGS = ['steps', 'guidance', 'guidance-scale', 'class', 'samples', 'sample-seed', 'eta', 'dc', 'noise', 'schedule', 'cg-iters'] as const;
+
+/** Options of the learned methods from flags; refused (not ignored) for methods they do not apply to. */
+export function learnedOptionsFromArgs(values: Record<string, string | boolean | undefined>, method: string): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const flag of ['model', 'provider'] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (!LEARNED_METHODS.includes(method)) throw new UsageError(`--${flag} applies to the learned methods (${LEARNED_METHODS.join(', ')}) only (method is ${method})`);
+    if (typeof v !== 'string' || v === '') throw new UsageError(`--${flag} needs a value`);
+    o[flag] = v;
+  }
+  const given = DIFFUSION_FLAGS.filter((f) => values[f] !== undefined);
+  if (method !== 'diffusion') {
+    if (given.length) throw new UsageError(`--${given[0]} applies to --method diffusion only (method is ${method})`);
+    return o;
+  }
+  const pick = (flag: (typeof DIFFUSION_FLAGS)[number], key: string, allowed: readonly string[]) => {
+    const v = values[flag];
+    if (v === undefined) return;
+    if (typeof v !== 'string' || !allowed.includes(v)) throw new UsageError(`--${flag} must be ${allowed.join(', ')}, got "${String(v)}"`);
+    o[key] = v;
+  };
+  pick('guidance', 'guidance', ['none', 'cfg', 'gfcg']);
+  pick('dc', 'dc', ['hard', 'soft']);
+  pick('schedule', 'schedule', ['searched', 'uniform']);
+  if (values.class !== undefined) {
+    if (typeof values.class !== 'string' || values.class === '') throw new UsageError('--class needs a class name or auto');
+    o.class = values.class;
+  }
+  const num = (flag: (typeof DIFFUSION_FLAGS)[number], key: string, check: Parameters<typeof numberFlag>[2]) => {
+    const v = numberFlag(flag, values[flag], check);
+    if (v !== undefined) o[key] = v;
+  };
+  num('steps', 'steps', { integer: true, min: 5, max: 100 });
+  num('guidance-scale', 'guidanceScale', { min: 0 });
+  num('samples', 'samples', { integer: true, min: 1, max: 64 });
+  num('sample-seed', 'seed', { integer: true, min: 0 });
+  num('eta', 'eta', { min: 0, max: 1 });
+  num('noise', 'noise', { min: 0 });
+  num('cg-iters', 'cgIters', { integer: true, min: 1, max: 1000 });
+  return o;
+}
+
 const OPTIONS = {
   ...ACQUISITION_OPTIONS,
   ...CS_OPTIONS,
+  ...LEARNED_OPTIONS,
   method: { type: 'string' },
   combine: { type: 'string' },
   sens: { type: 'string' },
@@ -164,7 +242,7 @@ export function reconSpecFromArgs(values: Record<string, string | boolean | unde
   if (kind !== undefined && kind !== 'image' && kind !== 'kspace') throw new UsageError(`--kind must be image or kspace, got "${String(kind)}"`);
 
   const maskArg = typeof values.mask === 'string' ? values.mask : 'equispaced';
-  const spec: ReconJobSpec = { input, method, options: { combine, ...csOptionsFromArgs(values, method) } };
+  const spec: ReconJobSpec = { input, method, options: { combine, ...csOptionsFromArgs(values, method), ...learnedOptionsFromArgs(values, method) } };
   const slices = parseSlices(values.slices);
   if (slices) spec.slices = slices;
   if (volumeIndex !== undefined) spec.volumeIndex = volumeIndex;

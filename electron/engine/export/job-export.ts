@@ -116,6 +116,9 @@ export async function exportJob(job: ReconJobResult, staged: StagedDir, opts: Jo
     for (const d of encodeDicomFiles(job, img, geometry, provJson, opts)) put(`dicom/${d.name}`, d.bytes);
   }
   if (f.has('nifti')) put('volume.nii.gz', encodeNifti(img, geometry, { description: `Recon Studio ${job.result.method}` }));
+  // Sampling methods: the per-pixel SD over samples travels with every export, as float32 NIfTI (its own units = image units).
+  const unc = job.result.uncertainty;
+  if (unc) put('uncertainty.nii.gz', encodeNifti(ref ? centerCrop(unc, ref.shape[1]!, ref.shape[2]!) : unc, geometry, { description: `Recon Studio ${job.result.method} SD map` }));
   // Metrics go with every job that has a reference (they are small and make the folder self-describing).
   if (job.metrics) {
     put('metrics.json', JSON.stringify({ method: job.result.method, acceleration: job.mask.accel, ...job.metrics }, null, 2) + '\n');

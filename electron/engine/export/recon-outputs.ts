@@ -13,6 +13,8 @@ import type { ReconJobResult } from '../jobs/recon-job';
 import { centerCrop } from '../jobs/recon-job';
 import { StagedDir } from './atomic';
 import { encodePng, flipRows, toUint16 } from './png';
+import { subGeometry } from './job-export';
+import { encodeNifti } from './nifti-writer';
 import { metricsCsv } from './report';
 
 export interface WrittenOutputs {
@@ -61,6 +63,24 @@ export function writeReconOutputs(job: ReconJobResult, outDir: string, opts: { o
     };
     writeVolume(img, `images/${job.result.method}`, `${job.result.method} reconstruction`);
     if (ref) writeVolume(ref, 'reference', 'reference');
+    // Sampling methods: the per-pixel SD over samples, 16-bit with its own scale (written in each PNG), plus float32 NIfTI.
+    const unc = job.result.uncertainty;
+    if (unc) {
+      const u = ref ? centerCrop(unc, ref.shape[1]!, ref.shape[2]!) : unc;
+      const uPeak = maxOf(u);
+      const uScale = uPeak > 0 ? 65535 / uPeak : 1;
+      for (let s = 0; s < slices; s++) {
+        let px = toUint16(u.data.subarray(s * ny * nx, (s + 1) * ny * nx), uScale);
+        if (flip) px = flipRows(px, nx, ny);
+        const slice = job.slices[0] + s;
+        const rel = `uncertainty/${job.result.method}/slice_${String(slice).padStart(3, '0')}.png`;
+        staged.write(rel, encodePng({ width: nx, height: ny, pixels: px, text: { ...text(slice, `${job.result.method} per-pixel SD over samples`), 'Recon-Scale': String(uScale) } }));
+        files.push(rel);
+      }
+      const geometry = subGeometry(job.volume.geometry, job.slices[0], job.result.image.shape[1]!, job.result.image.shape[2]!, ny, nx);
+      staged.write('uncertainty.nii.gz', encodeNifti(u, geometry, { description: `Recon Studio ${job.result.method} SD map` }));
+      files.push('uncertainty.nii.gz');
+    }
     if (job.metrics) {
       staged.write('metrics.json', JSON.stringify({ method: job.result.method, ...job.metrics }, null, 2) + '\n');
       staged.write('metrics.csv', metricsCsv(job.metrics.perSlice.map((r) => ({ method: job.result.method, ...r }))));

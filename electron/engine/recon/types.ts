@@ -56,6 +56,8 @@ export interface ReconResult {
   image: RTensor;
   /** Complex image [slice][y][x] when the method produces one (single coil, SENSE). */
   complex?: CTensor;
+  /** Per-pixel standard deviation [slice][y][x] of the magnitude over samples (sampling methods with samples > 1). */
+  uncertainty?: RTensor;
   history: HistoryEntry[];
   method: string;
   /** The options actually used, defaults filled in. */

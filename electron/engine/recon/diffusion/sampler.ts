@@ -1,0 +1,337 @@
+/**
+ * Guided diffusion reconstruction: DDIM (Song et al. 2021) over a K-step
+ * schedule with data consistency on the Tweedie estimate x̂0 at every step,
+ * optional classifier-free or gradient-free classifier guidance, and N seeded
+ * samples whose per-pixel standard deviation is the uncertainty map.
+ *
+ * One step t -> t' (ᾱ from the manifest):
+ *   ε̂  = guided ε(x_t, t)                           (one batched ONNX call)
+ *   x̂0 = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t, then made data-consistent (consistency.ts)
+ *   ε' = (x_t − √ᾱ_t x̂0) / √(1−ᾱ_t)                 (the noise that x̂0 implies)
+ *   x_t' = √ᾱ_t' x̂0 + √(1−ᾱ_t'−σ²) ε' + σ z,  σ = DDIM's σ_t(η)
+ * and after the last step the result is the consistent x̂0 (never a noisy x_t).
+ *
+ * The state lives on the padded canvas the model needs (padMultiple, centred);
+ * consistency acts on the image's own ny x nx window. Normalisation as the
+ * other learned methods: k-space / s, s = bartScale(|RSS of the zero-filled
+ * coil images|) (recon/cs.ts), the output multiplied back by s.
+ */
+import { createRng, ctensor, rtensor, type RTensor } from '../../array';
+import { fft2cBatch } from '../../fft';
+import { senseOp } from '../../linop';
+import { psnr, ssim2d } from '../../metrics';
+import { bartScale } from '../cs';
+import type { HistoryEntry, LearnedModelOptions, ReconContext, ReconInput, ReconResult } from '../types';
+import { modelOpenOptions, throwIfCancelled, validateInput } from '../types';
+import { estimateNoise, kspaceConsistency, senseConsistency, softWeight, type DcMode } from './consistency';
+import { cfgCombine, gfcgChoice, gfcgCombine } from './guidance';
+import type { DiffusionModel } from './model';
+import { alphaBar, ddimSigma, MAX_STEPS, MIN_STEPS, uniformSchedule, validateSchedule } from './schedule';
+
+export type Guidance = 'none' | 'cfg' | 'gfcg';
+
+export interface DiffusionOptions extends LearnedModelOptions {
+  /** DDIM steps K (5..100). */
+  steps: number;
+  /** DDIM stochasticity: 0 deterministic (given the initial noise), 1 DDPM-like. */
+  eta: number;
+  guidance: Guidance;
+  /** CFG weight w (ε_u + w(ε_c − ε_u)), or GFCG's largest scale w_max. */
+  guidanceScale: number;
+  /** Class name from the manifest, or 'auto' (the classifier's reading of the zero-filled image). */
+  class: string;
+  /** Number of samples averaged; > 1 also gives the uncertainty (SD) map. */
+  samples: number;
+  seed: number;
+  dc: DcMode;
+  /** Soft consistency: k-space noise SD in scaled units; 0 = estimate from the outer k-space. */
+  noise: number;
+  /** 'searched': the manifest's schedule for K when present, else uniform (with a note). */
+  schedule: 'searched' | 'uniform';
+  /** Multi-coil consistency: CG iterations per step. */
+  cgIters: number;
+  /** x̂0 magnitude clip, in multiples of the zero-filled image's maximum (0 = no clipping). */
+  clip: number;
+  /** Explicit descending timesteps (overrides steps/schedule; the schedule search uses this). */
+  timesteps?: number[];
+}
+
+export const diffusionDefaults: DiffusionOptions = {
+  model: 'diffusion-smoke', steps: 20, eta: 0, guidance: 'none', guidanceScale: 2, class: 'auto', samples: 1, seed: 0,
+  dc: 'hard', noise: 0, schedule: 'searched', cgIters: 5, clip: 1.5,
+};
+
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
+export function checkDiffusionOptions(o: DiffusionOptions): void {
+  if (!o.timesteps && !(Number.isInteger(o.steps) && o.steps >= MIN_STEPS && o.steps <= MAX_STEPS)) throw new RangeError(`diffusion: steps must be an integer in ${MIN_STEPS}..${MAX_STEPS}, got ${o.steps}`);
+  if (!(o.eta >= 0 && o.eta <= 1)) throw new RangeError(`diffusion: eta must be in 0..1, got ${o.eta}`);
+  if (!['none', 'cfg', 'gfcg'].includes(o.guidance)) throw new RangeError(`diffusion: guidance must be none, cfg or gfcg, got "${String(o.guidance)}"`);
+  if (!(o.guidanceScale >= 0 && Number.isFinite(o.guidanceScale))) throw new RangeError(`diffusion: guidanceScale must be a finite number >= 0, got ${o.guidanceScale}`);
+  if (!(Number.isInteger(o.samples) && o.samples >= 1 && o.samples <= 64)) throw new RangeError(`diffusion: samples must be an integer in 1..64, got ${o.samples}`);
+  if (!Number.isFinite(o.seed)) throw new RangeError(`diffusion: seed must be a finite number, got ${o.seed}`);
+  if (o.dc !== 'hard' && o.dc !== 'soft') throw new RangeError(`diffusion: dc must be hard or soft, got "${String(o.dc)}"`);
+  if (!(o.noise >= 0)) throw new RangeError(`diffusion: noise must be >= 0, got ${o.noise}`);
+  if (o.schedule !== 'searched' && o.schedule !== 'uniform') throw new RangeError(`diffusion: schedule must be searched or uniform, got "${String(o.schedule)}"`);
+  if (!(o.clip >= 0 && Number.isFinite(o.clip))) throw new RangeError(`diffusion: clip must be a finite number >= 0, got ${o.clip}`);
+  if (!(Number.isInteger(o.cgIters) && o.cgIters >= 1)) throw new RangeError(`diffusion: cgIters must be a positive integer, got ${o.cgIters}`);
+}
+
+/** The timesteps a run uses and where they came from. */
+export function pickSchedule(model: Pick<DiffusionModel, 'T' | 'schedules'>, o: DiffusionOptions): { timesteps: number[]; source: string } {
+  if (o.timesteps) return { timesteps: validateSchedule(o.timesteps, model.T, 'timesteps'), source: 'explicit' };
+  const searched = o.schedule === 'searched' ? model.schedules.get(o.steps) : undefined;
+  if (searched) return { timesteps: searched, source: 'searched' };
+  return { timesteps: uniformSchedule(model.T, o.steps), source: o.schedule === 'searched' ? 'uniform (no searched schedule for this K)' : 'uniform' };
+}
+
+interface SliceProblem {
+  ny: number; nx: number; py: number; px: number; oy: number; ox: number;
+  /** Scaled masked k-space [coil][ky][kx]. */
+  y: Float32Array;
+  /** Scaled zero-filled (SENSE-combined) image [ny][nx]. */
+  zf: Float32Array;
+  scale: number;
+  /** x̂0 magnitudes are clipped to this (scaled units): options.clip x the zero-filled maximum. */
+  clip: number;
+  dc: (x0: Float32Array, abarT: number) => void;
+  ref?: Float32Array;
+}
+
+function crop(src: Float32Array, p: SliceProblem, out = new Float32Array(2 * p.ny * p.nx)): Float32Array {
+  for (let y = 0; y < p.ny; y++) out.set(src.subarray(2 * ((y + p.oy) * p.px + p.ox), 2 * ((y + p.oy) * p.px + p.ox + p.nx)), 2 * y * p.nx);
+  return out;
+}
+
+function paste(src: Float32Array, p: SliceProblem, dst: Float32Array): void {
+  for (let y = 0; y < p.ny; y++) dst.set(src.subarray(2 * y * p.nx, 2 * (y + 1) * p.nx), 2 * ((y + p.oy) * p.px + p.ox));
+}
+
+function magnitude(z: Float32Array, scale = 1): Float32Array {
+  const m = new Float32Array(z.length >> 1);
+  for (let i = 0; i < m.length; i++) m[i] = scale * Math.hypot(z[2 * i]!, z[2 * i + 1]!);
+  return m;
+}
+
+function argmax(v: ArrayLike<number>, from = 0, n = v.length): number {
+  let b = from;
+  for (let i = from; i < from + n; i++) if (v[i]! > v[b]!) b = i;
+  return b - from;
+}
+
+/** Sets up one slice: scaling, zero-filled image, the consistency operator. */
+function sliceProblem(input: ReconInput, s: number, coils: number, ny: number, nx: number, pad: number, o: DiffusionOptions, notes: string[]): SliceProblem {
+  const plane = ny * nx;
+  const k = input.kspace.data.subarray(2 * s * coils * plane, 2 * (s + 1) * coils * plane);
+  const y = new Float32Array(k.length);
+  for (let i = 0; i < y.length; i++) y[i] = input.mask.data[(i >> 1) % plane]! * k[i]!;
+  const coilImg = fft2cBatch(y, coils, ny, nx, true);
+  const rss = new Float32Array(plane);
+  for (let c = 0; c < coils; c++) for (let p = 0; p < plane; p++) rss[p]! += coilImg[2 * (c * plane + p)]! ** 2 + coilImg[2 * (c * plane + p) + 1]! ** 2;
+  const scale = bartScale(rss.map(Math.sqrt));
+  for (let i = 0; i < y.length; i++) y[i]! /= scale;
+  const S = input.sens?.data.subarray(2 * s * coils * plane, 2 * (s + 1) * coils * plane);
+  const zf = new Float32Array(2 * plane);
+  for (let c = 0; c < coils; c++)
+    for (let p = 0; p < plane; p++) {
+      const q = 2 * (c * plane + p), wr = coilImg[q]! / scale, wi = coilImg[q + 1]! / scale;
+      const sr = S ? S[q]! : 1, si = S ? S[q + 1]! : 0;
+      zf[2 * p]! += sr * wr + si * wi;
+      zf[2 * p + 1]! += sr * wi - si * wr;
+    }
+  let sigma = 0;
+  if (o.dc === 'soft') {
+    sigma = o.noise > 0 ? o.noise : estimateNoise(y, input.mask.data, coils, ny, nx);
+    if (s === 0) notes.push(`soft consistency, k-space noise σ = ${sigma.toPrecision(3)} (scaled units${o.noise > 0 ? '' : ', estimated from the outer 20% of kx'})`);
+  }
+  let dc: SliceProblem['dc'];
+  if (coils === 1 && !S) {
+    dc = (x0, abarT) => { kspaceConsistency(x0, y, input.mask.data, ny, nx, o.dc === 'hard' ? 1 : softWeight(abarT, sigma)); };
+  } else {
+    const A = senseOp(S ? Float32Array.from(S) : new Float32Array(2 * plane).map((_, i) => (i % 2 === 0 ? 1 : 0)), input.mask.data, coils, ny, nx);
+    const aty = A.adjoint(y);
+    dc = (x0, abarT) => {
+      const v = (1 - abarT) / Math.max(abarT, 1e-12);
+      const gamma = o.dc === 'hard' || sigma === 0 ? 1e-4 : (sigma * sigma) / Math.max(v, 1e-12);
+      senseConsistency(x0, aty, A, gamma, o.cgIters);
+    };
+  }
+  const py = Math.ceil(ny / pad) * pad, px = Math.ceil(nx / pad) * pad;
+  const ref = input.reference?.data.subarray(s * plane, (s + 1) * plane);
+  let zfMax = 0;
+  for (let q = 0; q < plane; q++) zfMax = Math.max(zfMax, Math.hypot(zf[2 * q]!, zf[2 * q + 1]!));
+  const clip = o.clip > 0 ? o.clip * (zfMax > 0 ? zfMax : 1) : Infinity;
+  return { ny, nx, py, px, oy: Math.floor((py - ny) / 2), ox: Math.floor((px - nx) / 2), y, zf, scale, clip, dc, ...(ref ? { ref } : {}) };
+}
+
+interface SampleHooks {
+  signal?: AbortSignal;
+  onStep?: (j: number, x0: Float32Array) => void;
+}
+
+/** One sample of one slice; returns the consistent x̂0 [ny][nx] (scaled). */
+async function sampleOne(model: DiffusionModel, p: SliceProblem, ts: number[], o: DiffusionOptions, target: number, seedLabel: string, hooks: SampleHooks): Promise<Float32Array> {
+  const n = 2 * p.py * p.px;
+  const rng = createRng(o.seed, seedLabel);
+  let x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.normal();
+  const both = new Float32Array(2 * n);
+  let x0c: Float32Array = Float32Array.from(p.zf); // current consistent estimate (window), for GFCG's classifier
+  const x0 = new Float32Array(n);
+  for (let j = 0; j < ts.length; j++) {
+    throwIfCancelled(hooks.signal);
+    const t = ts[j]!, ab = alphaBar(model.abar, t), abPrev = alphaBar(model.abar, ts[j + 1] ?? -1);
+    let eps: Float32Array;
+    if (o.guidance === 'none') {
+      eps = await model.eps(x, 1, p.py, p.px, t, [model.nullClass]);
+    } else {
+      both.set(x, 0);
+      both.set(x, n);
+      if (o.guidance === 'cfg') {
+        const e = await model.eps(both, 2, p.py, p.px, t, [target, model.nullClass]);
+        eps = cfgCombine(e.subarray(0, n), e.subarray(n), o.guidanceScale);
+      } else {
+        const canvas = new Float32Array(n);
+        paste(x0c, p, canvas);
+        const logits = await model.classifier!.logits(canvas, 1, p.py, p.px);
+        const g = gfcgChoice(logits, target, t, model.T, o.guidanceScale);
+        const e = await model.eps(both, 2, p.py, p.px, t, [target, g.reference]);
+        eps = gfcgCombine(e.subarray(0, n), e.subarray(n), g.scale);
+      }
+    }
+    const a = Math.sqrt(ab), b = Math.sqrt(1 - ab);
+    for (let i = 0; i < n; i++) x0[i] = (x[i]! - b * eps[i]!) / a;
+    // Early on (ᾱ_t ~ 1e-4) any error in ε̂ is divided by √ᾱ_t ~ 0.01: clip |x̂0| to a
+    // plausible range (the usual x̂0 thresholding of DDPM samplers) so one poor step
+    // cannot throw the chain far outside the prior's range.
+    for (let i = 0; i < n; i += 2) {
+      const m = Math.hypot(x0[i]!, x0[i + 1]!);
+      if (m > p.clip) {
+        x0[i] = (x0[i]! * p.clip) / m;
+        x0[i + 1] = (x0[i + 1]! * p.clip) / m;
+      }
+    }
+    x0c = crop(x0, p);
+    p.dc(x0c, ab);
+    paste(x0c, p, x0);
+    hooks.onStep?.(j, x0c);
+    if (j === ts.length - 1) break;
+    const sigma = ddimSigma(ab, abPrev, o.eta);
+    const cPrev = Math.sqrt(abPrev), cDir = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
+    const next = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = b > 0 ? (x[i]! - a * x0[i]!) / b : 0;
+      next[i] = cPrev * x0[i]! + cDir * e + (sigma > 0 ? sigma * rng.normal() : 0);
+    }
+    x = next;
+    await tick();
+  }
+  return x0c;
+}
+
+async function pickClass(model: DiffusionModel, p: SliceProblem, o: DiffusionOptions, notes: string[], s: number): Promise<number> {
+  if (o.class !== 'auto') {
+    const c = model.classes.indexOf(o.class);
+    if (c < 0) throw new RangeError(`diffusion: class "${o.class}" is not one of the model's classes (${model.classes.join(', ')}, or auto)`);
+    return c;
+  }
+  if (!model.classifier) {
+    if (s === 0 && o.guidance !== 'none') notes.push(`class auto: model has no classifier, using "${model.classes[0]}"`);
+    return 0;
+  }
+  const canvas = new Float32Array(2 * p.py * p.px);
+  paste(p.zf, p, canvas);
+  const c = argmax(await model.classifier.logits(canvas, 1, p.py, p.px));
+  if (s === 0) notes.push(`class auto: the classifier reads the zero-filled image as "${model.classes[c]}"`);
+  return c;
+}
+
+export interface DiffusionRun {
+  result: ReconResult;
+}
+
+/** The reconstruction; `openModel` is injectable so tests and the schedule search reuse one session. */
+export async function reconDiffusionWith(model: DiffusionModel, input: ReconInput, options: Partial<DiffusionOptions> = {}, ctx: ReconContext = {}): Promise<ReconResult> {
+  const o: DiffusionOptions = { ...diffusionDefaults, ...options };
+  checkDiffusionOptions(o);
+  const { slices, coils, ny, nx } = validateInput(input);
+  if (o.guidance === 'gfcg' && !model.classifier) throw new RangeError(`diffusion: gfcg guidance needs a classifier, and model ${model.loaded.manifest.name} names none (use cfg or none)`);
+  const { timesteps, source } = pickSchedule(model, o);
+  const notes: string[] = [];
+  const m = model.loaded;
+  notes.push(`diffusion prior ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…) on ${model.provider.toUpperCase()}, ${timesteps.length} DDIM steps (${source}), η=${o.eta}, guidance ${o.guidance}${o.guidance === 'none' ? '' : ` (scale ${o.guidanceScale})`}, ${o.samples} sample(s)`);
+  notes.push(...model.notes);
+  const plane = ny * nx;
+  const image = rtensor([slices, ny, nx]);
+  const complex = ctensor([slices, ny, nx]);
+  const uncertainty = o.samples > 1 ? rtensor([slices, ny, nx]) : undefined;
+  const history: HistoryEntry[] = [];
+  const classes: string[] = [];
+  const total = slices * o.samples * timesteps.length;
+  const t0 = performance.now();
+  for (let s = 0; s < slices; s++) {
+    throwIfCancelled(ctx.signal);
+    const p = sliceProblem(input, s, coils, ny, nx, model.padMultiple, o, notes);
+    const target = await pickClass(model, p, o, notes, s);
+    classes.push(model.classes[target]!);
+    const sum = new Float64Array(2 * plane), magSum = new Float64Array(plane), magSq = new Float64Array(plane);
+    const dr = p.ref ? p.ref.reduce((a, b) => Math.max(a, b), 0) : 0;
+    for (let i = 0; i < o.samples; i++) {
+      const x0 = await sampleOne(model, p, timesteps, o, target, `diffusion:slice${s}:sample${i}`, {
+        signal: ctx.signal,
+        onStep: (j, est) => {
+          const done = (s * o.samples + i) * timesteps.length + j + 1;
+          const mag = magnitude(est, p.scale);
+          const row: HistoryEntry = { slice: s, iteration: j + 1, elapsedMs: performance.now() - t0 };
+          if (p.ref && i === 0) {
+            row.psnr = psnr(p.ref, mag);
+            if (j === timesteps.length - 1 || j % 5 === 0) row.ssim = ssim2d(p.ref, mag, ny, nx, dr);
+          }
+          if (i === 0) {
+            history.push(row);
+            ctx.onHistory?.([row]);
+          }
+          ctx.onProgress?.({ fraction: done / total, message: `diffusion slice ${s + 1}/${slices}, sample ${i + 1}/${o.samples}, step ${j + 1}/${timesteps.length} (t=${timesteps[j]})`, slice: s, iteration: j + 1 });
+          ctx.onPreview?.(s, mag, ny, nx);
+        },
+      });
+      for (let q = 0; q < plane; q++) {
+        const re = x0[2 * q]! * p.scale, im = x0[2 * q + 1]! * p.scale, mg = Math.hypot(re, im);
+        sum[2 * q]! += re;
+        sum[2 * q + 1]! += im;
+        magSum[q]! += mg;
+        magSq[q]! += mg * mg;
+      }
+    }
+    const N = o.samples;
+    for (let q = 0; q < plane; q++) {
+      const mean = magSum[q]! / N;
+      image.data[s * plane + q] = mean;
+      complex.data[2 * (s * plane + q)] = sum[2 * q]! / N;
+      complex.data[2 * (s * plane + q) + 1] = sum[2 * q + 1]! / N;
+      if (uncertainty) uncertainty.data[s * plane + q] = Math.sqrt(Math.max(0, (magSq[q]! - N * mean * mean) / (N - 1)));
+    }
+  }
+  if (uncertainty) notes.push(`uncertainty: per-pixel sample standard deviation of the magnitude over ${o.samples} samples (seeds ${o.seed}/slice/sample)`);
+  if (m.manifest.metrics == null) notes.push(`model ${m.manifest.name} has no measured quality (untrained/smoke model): this image is not a meaningful reconstruction`);
+  return {
+    image, complex, ...(uncertainty ? { uncertainty } : {}), history, method: 'diffusion', notes,
+    options: { ...o, timesteps, scheduleSource: source, classes, modelName: m.manifest.name, modelVersion: m.manifest.version, modelSha256: m.sha256, provider: model.provider, ...(model.classifier ? { classifierSha256: model.classifier.loaded.sha256 } : {}) },
+  };
+}
+
+export async function openModelFor(o: Pick<DiffusionOptions, 'model' | 'provider' | 'modelsDir'>): Promise<DiffusionModel> {
+  const { openDiffusionModel } = await import('./model');
+  return openDiffusionModel(o.model, modelOpenOptions({ model: o.model, ...(o.provider ? { provider: o.provider } : {}), ...(o.modelsDir ? { modelsDir: o.modelsDir } : {}) }));
+}
+
+export async function reconDiffusion(input: ReconInput, options: Partial<DiffusionOptions> = {}, ctx: ReconContext = {}): Promise<ReconResult> {
+  const o = { ...diffusionDefaults, ...options };
+  return reconDiffusionWith(await openModelFor(o), input, o, ctx);
+}
+
+/** For the schedule search: the magnitude reconstruction with an explicit list of timesteps. */
+export async function reconstructWithSchedule(model: DiffusionModel, input: ReconInput, timesteps: number[], options: Partial<DiffusionOptions> = {}, signal?: AbortSignal): Promise<RTensor> {
+  const r = await reconDiffusionWith(model, input, { ...options, timesteps, samples: 1 }, signal ? { signal } : {});
+  return r.image;
+}
