@@ -155,6 +155,23 @@ describe('compute host workspace (child_process.fork)', () => {
     expect(cs.provenance).toMatchObject({ method: 'cs' });
   });
 
+  it('serves a diffusion job\'s per-pixel SD map as an uncertainty slice; a CS job has none', async () => {
+    const d = (await host.call('datasets', {})).find((x) => x.id === niftiId)!;
+    const mid = Math.floor(d.slices / 2);
+    const { jobIds } = await host.call('submit', {
+      datasetId: niftiId, acquisition: acq4x, slices: [mid, mid + 1],
+      jobs: [{ method: 'diffusion', options: { model: 'diffusion-smoke', steps: 5, samples: 2 } }, { method: 'zero-filled', options: {} }],
+    });
+    const [df, zf] = [await finished(jobIds[0]!), await finished(jobIds[1]!)];
+    expect(df.state).toBe('done');
+    expect(JobInfoSchema.parse(df).uncertainty).toBe(true);
+    expect(zf.uncertainty).toBeUndefined();
+    const u = SliceImageSchema.parse(await host.call('slice', { ref: { kind: 'uncertainty', jobId: df.id }, index: mid }));
+    expect(u.data.byteLength).toBe(4 * d.width * d.height);
+    expect(Math.max(...new Float32Array(u.data))).toBeGreaterThan(0);
+    await expect(host.call('slice', { ref: { kind: 'uncertainty', jobId: zf.id }, index: mid })).rejects.toThrow(/no uncertainty map/);
+  }, 60_000);
+
   it('cancels a long CS job and still runs the next one; retry queues the spec again', async () => {
     const { jobIds } = await host.call('submit', {
       datasetId: niftiId, acquisition: acq4x, slices: [0, 3],

@@ -56,6 +56,8 @@ interface JobSpec {
 interface JobOutput {
   image: RTensor;
   range: [number, number];
+  /** Per-pixel SD over samples (sampling methods with samples > 1) and its display range. */
+  uncertainty?: { image: RTensor; range: [number, number] };
   metrics?: JobInfo['metrics'];
   provenance: Record<string, unknown>;
   notes: string[];
@@ -231,7 +233,9 @@ function describeMethod(m: ReconMethod<object>): MethodInfo {
   if (isLearned) {
     const { models, root } = learnedModels(m.id);
     const def = String(defaults.model ?? models[0] ?? m.id);
-    fields = learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? models : [def]);
+    // The model list is what is installed; the method's own fields (diffusion: steps, guidance, ...) stay.
+    const own = (m.optionFields ?? []).filter((f) => f.key !== 'model' && f.key !== 'provider');
+    fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? models : [def]), ...own];
     if (models.length === 0) {
       available = false;
       unavailableReason = `no ${m.id} model found under ${root} (a folder with manifest.json and its .onnx file)`;
@@ -529,10 +533,15 @@ export class Workspace {
     }
     const job = this.queue.get(ref.jobId);
     if (!job) throw new RangeError(`no job "${ref.jobId}"`);
-    if (ref.kind === 'uncertainty') throw new RangeError(`job ${job.id} (${job.spec.label}) has no uncertainty map: only sampling methods draw several samples`);
     const [a, b] = job.spec.slices;
     if (index < a || index >= b) throw new RangeError(`job ${job.id} reconstructed dataset slices ${a}..${b - 1}; slice ${index} is outside them`);
     const spacing = this.datasets.get(job.spec.datasetId)?.info.spacing;
+    if (ref.kind === 'uncertainty') {
+      const u = job.result?.uncertainty;
+      if (!u) throw new RangeError(`job ${job.id} (${job.spec.label}) has no uncertainty map${job.result ? ': only sampling methods with 2 or more samples draw one' : ` yet (${job.state})`}`);
+      const [, h, w] = u.image.shape as [number, number, number];
+      return this.sliceImage(u.image.data.subarray((index - a) * h * w, (index - a + 1) * h * w), h, w, u.range, maxSize, spacing);
+    }
     if (job.result) {
       const [, h, w] = job.result.image.shape as [number, number, number];
       return this.sliceImage(job.result.image.data.subarray((index - a) * h * w, (index - a + 1) * h * w), h, w, job.result.range, maxSize, spacing);
@@ -666,6 +675,7 @@ export class Workspace {
       ...(r ? { provenance: r.provenance } : {}),
       ...(job.retryOf ? { retryOf: job.retryOf } : {}),
       ...(accel !== undefined ? { accel } : {}),
+      ...(r?.uncertainty ? { uncertainty: true } : {}),
     };
   }
 
@@ -781,9 +791,11 @@ export class Workspace {
       onPreview: (s, m, ny, nx) => this.pushPreview(job.id, spec.slices[0] + s, m, ny, nx),
     });
     const m = done.metrics;
+    const unc = done.result.uncertainty;
     return {
       image: done.result.image,
       range: rangeOf(done.result.image.data),
+      ...(unc ? { uncertainty: { image: unc, range: rangeOf(unc.data) } } : {}),
       ...(m ? {
         metrics: {
           dataRange: finiteOr(m.dataRange, 0),

@@ -226,6 +226,8 @@ export const JobInfoSchema = z.strictObject({
   retryOf: id.optional(),
   /** Achieved acceleration of the mask used. */
   accel: finite.optional(),
+  /** True when the finished job has a per-pixel SD map (ImageRef kind 'uncertainty'). */
+  uncertainty: z.boolean().optional(),
 });
 export type JobInfo = z.infer<typeof JobInfoSchema>;
 
