@@ -13,6 +13,7 @@ import { COMPARE_HELP, compareOptimizersCommand } from './compare-optimizers';
 import { infoCommand, INFO_HELP } from './info';
 import type { CliIo } from './io';
 import { reconCommand, RECON_HELP } from './recon';
+import { TUNE_HELP, tuneScheduleCommand } from './tune-schedule';
 
 export const HELP = `recon-studio ${ENGINE_VERSION} — MRI reconstruction from the command line (research use only, not for diagnosis)
 
@@ -25,13 +26,16 @@ commands:
                           one slice, several optimizers: convergence curves and plot
   batch --input P... --out DIR
                           inputs x methods x accelerations, exported as PNG/TIFF/DICOM/NIfTI
+  tune-schedule --model M --steps K
+                          search a diffusion prior's K-step timestep schedule
 
 Run "recon-studio <command> --help" for a command's options.
 
 ${INFO_HELP.split('\n')[0]}
 ${RECON_HELP.split('\n')[0]}
 ${COMPARE_HELP.split('\n')[0]}
-${BATCH_HELP.split('\n')[0]}`;
+${BATCH_HELP.split('\n')[0]}
+${TUNE_HELP.split('\n')[0]}`;
 
 function isInputProblem(e: unknown): boolean {
   if (e instanceof UsageError || e instanceof ReaderError || e instanceof JobInputError) return true;
@@ -61,6 +65,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await batchCommand(rest, io);
       case 'compare-optimizers':
         return await compareOptimizersCommand(rest, io);
+      case 'tune-schedule':
+        return await tuneScheduleCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (try recon-studio --help)`);
     }
