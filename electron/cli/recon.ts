@@ -40,7 +40,8 @@ Diffusion (--method diffusion; guided DDIM with data consistency at every step):
   --guidance-scale W      CFG weight / GFCG maximum scale (default 2)
   --class NAME|auto       class to condition on (default auto: the classifier's reading)
   --samples N             samples averaged; N >= 2 also writes the per-pixel SD map (default 1)
-  --sample-seed S         seed of the sampling noise (default 0)
+  --sample-seed S         seed of the sampling noise; sample i uses S+i (default: --seed
+                          when given, else 0)
   --eta X                 DDIM stochasticity 0..1 (default 0)
   --dc hard|soft          data consistency (soft: noise-aware; default hard)
   --noise SIGMA           soft: k-space noise SD in scaled units (default: estimated)
@@ -145,7 +146,7 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
     if (typeof values.class !== 'string' || values.class === '') throw new UsageError('--class needs a class name or auto');
     o.class = values.class;
   }
-  const num = (flag: (typeof DIFFUSION_FLAGS)[number], key: string, check: Parameters<typeof numberFlag>[2]) => {
+  const num = (flag: (typeof DIFFUSION_FLAGS)[number] | 'seed', key: string, check: Parameters<typeof numberFlag>[2]) => {
     const v = numberFlag(flag, values[flag], check);
     if (v !== undefined) o[key] = v;
   };
@@ -153,6 +154,8 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
   num('guidance-scale', 'guidanceScale', { min: 0 });
   num('samples', 'samples', { integer: true, min: 1, max: 64 });
   num('sample-seed', 'seed', { integer: true, min: 0 });
+  // The job's --seed (mask, phase, coils, noise) also seeds the sampling noise unless --sample-seed says otherwise.
+  if (o.seed === undefined) num('seed', 'seed', { integer: true, min: 0 });
   num('eta', 'eta', { min: 0, max: 1 });
   num('noise', 'noise', { min: 0 });
   num('cg-iters', 'cgIters', { integer: true, min: 1, max: 1000 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ctensor, rtensor } from '../../array';
+import { createRng, ctensor, rtensor } from '../../array';
 import { fft2cBatch } from '../../fft';
 import { checkGolden } from '../../learned/golden';
 import { havePythonOnnx } from '../../learned/tiny-model.fixture';
@@ -10,7 +10,9 @@ import { openDiffusionModel, type DiffusionModel } from './model';
 import { pickSchedule, reconDiffusion, reconDiffusionWith, diffusionDefaults } from './sampler';
 import { uniformSchedule, validateSchedule, ddimSigma } from './schedule';
 import { kspaceConsistency, softWeight } from './consistency';
+import { alphaBar } from './schedule';
 import type { ReconInput } from '../types';
+import { bartScale } from '../cs';
 
 const N = 32;
 
@@ -27,6 +29,56 @@ function problem(mask: (ky: number, kx: number) => boolean, seed = 1): { input: 
   const ref = rtensor([1, N, N]);
   for (let p = 0; p < N * N; p++) ref.data[p] = Math.hypot(image[2 * p]!, image[2 * p + 1]!);
   return { input: { kspace: ctensor([1, 1, N, N], k), mask: { shape: [N, N], data: m }, reference: ref }, image };
+}
+
+/**
+ * An independent DDIM loop for the analytic Gaussian prior (ε = g_t x + off[class], g_t as
+ * the fixture), single coil, no padding, hard consistency, no clipping: what the sampler
+ * must reproduce for 'cfg' and 'gfcg' given the rules written in guidance.ts.
+ */
+function referenceDdim(model: DiffusionModel, input: ReconInput, v: number, offset: number, W: number[][], b: number[],
+  o: { steps: number; seed: number; guidance: 'cfg' | 'gfcg'; w: number; target: number }): Float32Array {
+  const n = N * N, mask = input.mask.data, ts = uniformSchedule(1000, o.steps);
+  const y = Float32Array.from(input.kspace.data, (k, i) => k * mask[i >> 1]!);
+  const zf = fft2cBatch(y, 1, N, N, true);
+  const scale = bartScale(Float32Array.from({ length: n }, (_, p) => Math.hypot(zf[2 * p]!, zf[2 * p + 1]!)));
+  for (let i = 0; i < y.length; i++) { y[i]! /= scale; zf[i]! /= scale; }
+  const off = [offset, 2 * offset, 3 * offset, 0];
+  const rng = createRng(o.seed, 'diffusion:slice0');
+  let x = Float32Array.from({ length: 2 * n }, () => rng.normal());
+  let x0c = zf;
+  const x0 = new Float32Array(2 * n);
+  for (let j = 0; j < ts.length; j++) {
+    const t = ts[j]!, ab = model.abar[t]!, abPrev = alphaBar(model.abar, ts[j + 1] ?? -1);
+    const g = Math.fround(Math.sqrt(1 - ab) / (ab * v + 1 - ab));
+    let shift: number, gain = g;
+    if (o.guidance === 'cfg') shift = off[3]! + o.w * (off[o.target]! - off[3]!);
+    else {
+      let mr = 0, mi = 0;
+      for (let p = 0; p < n; p++) { mr += x0c[2 * p]!; mi += x0c[2 * p + 1]!; }
+      const logits = [0, 1, 2].map((k) => (mr / n) * W[0]![k]! + (mi / n) * W[1]![k]! + b[k]!);
+      const pr = softmax(logits);
+      const r = [0, 1, 2].filter((k) => k !== o.target).reduce((a, k) => (pr[k]! > pr[a]! ? k : a));
+      const w = (o.w * (1 - pr[o.target]!) * t) / 1000;
+      shift = off[o.target]! + w * (off[o.target]! - off[r]!);
+      gain = g; // ε_c and ε_r share the g_t x part, so it cancels in their difference
+    }
+    const a = Math.sqrt(ab), bb = Math.sqrt(1 - ab);
+    const eps = x.map((xi) => gain * xi + shift);
+    for (let i = 0; i < x0.length; i++) x0[i] = (x[i]! - bb * eps[i]!) / a;
+    kspaceConsistency(x0, y, mask, N, N, 1);
+    x0c = Float32Array.from(x0);
+    if (j === ts.length - 1) break;
+    const cPrev = Math.sqrt(abPrev), cDir = Math.sqrt(1 - abPrev);
+    x = x.map((xi, i) => cPrev * x0[i]! + cDir * ((xi - a * x0[i]!) / bb));
+  }
+  return x0c.map((z) => z * scale);
+}
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0, r = 0;
+  for (let i = 0; i < a.length; i++) { e += (a[i]! - b[i]!) ** 2; r += b[i]! ** 2; }
+  return Math.sqrt(e / r);
 }
 
 describe('schedules', () => {
@@ -87,10 +139,12 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
   let root = '';
   let model: DiffusionModel;
   let W: number[][] = [];
+  let B: number[] = [];
   beforeAll(async () => {
     const made = makeGaussianPrior(0.04, 0.5);
     root = made.root;
     W = made.W;
+    B = made.b;
     model = await openDiffusionModel('gauss', { modelsDir: root, providers: ['cpu'] });
   }, 60_000);
 
@@ -154,7 +208,7 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
   });
 
   it('guidance changes the result; CFG batches the conditional/unconditional pair in one call; GFCG reads the classifier', async () => {
-    const { input } = problem((ky) => ky % 4 === 0 || Math.abs(ky - 16) < 2);
+    const { input } = problem((ky) => ky % 3 === 0);
     const calls: number[] = [];
     const spy: DiffusionModel = { ...model, eps: (x, n, py, px, t, cls) => { calls.push(n); return model.eps(x, n, py, px, t, cls); } };
     const none = await reconDiffusionWith(spy, input, { steps: 5, seed: 1 });
@@ -162,10 +216,106 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
     calls.length = 0;
     const cfg = await reconDiffusionWith(spy, input, { steps: 5, seed: 1, guidance: 'cfg', guidanceScale: 3, class: 'sagittal' });
     expect(calls).toEqual([2, 2, 2, 2, 2]);
-    expect(Array.from(cfg.image.data)).not.toEqual(Array.from(none.image.data));
+    expect(relErr(cfg.complex!.data, none.complex!.data)).toBeGreaterThan(1e-3);
     const gf = await reconDiffusionWith(model, input, { steps: 5, seed: 1, guidance: 'gfcg', guidanceScale: 3 });
     expect(gf.notes.join(' ')).toMatch(/classifier reads the zero-filled image as/);
     expect(gf.options.classifierSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  // The class offsets of the fixture are constant images, i.e. pure DC: a mask that samples the
+  // k-space centre would overwrite them at every step, so these tests leave row 16 out.
+  it('CFG matches ε_u + w(ε_c − ε_u) step by step, from one batched (conditional, null) call per step', async () => {
+    const { input } = problem((ky) => ky % 3 === 0);
+    const pairs: number[][] = [];
+    const spy: DiffusionModel = { ...model, eps: (x, n, py, px, t, cls) => { pairs.push([...cls]); return model.eps(x, n, py, px, t, cls); } };
+    const r = await reconDiffusionWith(spy, input, { steps: 6, seed: 3, guidance: 'cfg', guidanceScale: 2.5, class: 'coronal', clip: 0, schedule: 'uniform' });
+    expect(pairs).toEqual(Array.from({ length: 6 }, () => [1, 3]));
+    const want = referenceDdim(model, input, 0.04, 0.5, W, B, { steps: 6, seed: 3, guidance: 'cfg', w: 2.5, target: 1 });
+    expect(relErr(r.complex!.data, want)).toBeLessThan(1e-4);
+    // and the guidance is not a no-op: w = 1 (plain conditional) gives another image
+    const plain = await reconDiffusionWith(model, input, { steps: 6, seed: 3, guidance: 'cfg', guidanceScale: 1, class: 'coronal', clip: 0, schedule: 'uniform' });
+    expect(relErr(plain.complex!.data, want)).toBeGreaterThan(1e-3);
+  });
+
+  it('GFCG: the reference class is the classifier’s most probable other class on x̂0, and the result follows the rule', async () => {
+    const { input } = problem((ky) => ky % 3 === 0);
+    const pairs: number[][] = [];
+    const logits: number[][] = [];
+    const cl = model.classifier!;
+    const spy: DiffusionModel = {
+      ...model,
+      eps: (x, n, py, px, t, cls) => { pairs.push([...cls]); return model.eps(x, n, py, px, t, cls); },
+      classifier: { ...cl, logits: async (x, n, py, px) => { const l = await cl.logits(x, n, py, px); logits.push(Array.from(l)); return l; } },
+    };
+    const r = await reconDiffusionWith(spy, input, { steps: 6, seed: 5, guidance: 'gfcg', guidanceScale: 4, class: 'sagittal', clip: 0, schedule: 'uniform' });
+    expect(pairs).toHaveLength(6);
+    expect(logits).toHaveLength(6);
+    for (let j = 0; j < 6; j++) {
+      const p = softmax(logits[j]!);
+      expect(pairs[j]![0]).toBe(2);
+      expect(pairs[j]![1]).toBe(p[0]! >= p[1]! ? 0 : 1);
+    }
+    const want = referenceDdim(model, input, 0.04, 0.5, W, B, { steps: 6, seed: 5, guidance: 'gfcg', w: 4, target: 2 });
+    expect(relErr(r.complex!.data, want)).toBeLessThan(1e-4);
+    await expect(reconDiffusionWith({ ...model, classifier: undefined } as DiffusionModel, input, { steps: 5, guidance: 'gfcg' })).rejects.toThrow(/gfcg guidance needs a classifier/);
+  });
+
+  it('sample i uses seed + i: an N-sample mean equals the mean of N one-sample runs', async () => {
+    const { input } = problem((ky) => ky % 2 === 0 || Math.abs(ky - 16) < 3);
+    const both = await reconDiffusionWith(model, input, { steps: 5, samples: 2, seed: 11, eta: 0.5 });
+    const a = await reconDiffusionWith(model, input, { steps: 5, seed: 11, eta: 0.5 });
+    const b = await reconDiffusionWith(model, input, { steps: 5, seed: 12, eta: 0.5 });
+    for (let q = 0; q < N * N; q++) {
+      const ma = a.image.data[q]!, mb = b.image.data[q]!;
+      expect(both.image.data[q]).toBeCloseTo((ma + mb) / 2, 5);
+      expect(both.uncertainty!.data[q]).toBeCloseTo(Math.abs(ma - mb) / Math.SQRT2, 5);
+    }
+  });
+
+  it('soft consistency lets noisy data go in proportion to σ; hard keeps it', async () => {
+    const { input } = problem((ky) => ky % 2 === 0 || Math.abs(ky - 16) < 3);
+    const resid = async (o: object) => {
+      const r = await reconDiffusionWith(model, input, { steps: 8, seed: 2, ...o });
+      const X = fft2cBatch(r.complex!.data, 1, N, N, false);
+      let e = 0, ref = 0;
+      for (let p = 0; p < N * N; p++) if (input.mask.data[p]) { e += (X[2 * p]! - input.kspace.data[2 * p]!) ** 2 + (X[2 * p + 1]! - input.kspace.data[2 * p + 1]!) ** 2; ref += input.kspace.data[2 * p]! ** 2 + input.kspace.data[2 * p + 1]! ** 2; }
+      return { rel: Math.sqrt(e / ref), notes: r.notes.join(' ') };
+    };
+    const hard = await resid({ dc: 'hard' });
+    const small = await resid({ dc: 'soft', noise: 0.003 });
+    const large = await resid({ dc: 'soft', noise: 0.05 });
+    expect(hard.rel).toBeLessThan(1e-5);
+    expect(small.rel).toBeGreaterThan(1e-4);
+    expect(large.rel).toBeGreaterThan(2 * small.rel);
+    expect(small.notes).toMatch(/soft consistency, k-space noise σ = 0\.00300/);
+    const est = await resid({ dc: 'soft' });
+    expect(est.notes).toMatch(/estimated from the outer/);
+  });
+
+  it('multi-coil: CG consistency with the SENSE operator recovers fully sampled data', async () => {
+    const { image } = problem(() => true, 3);
+    const coils = 2, n = N * N;
+    const sens = new Float32Array(2 * coils * n);
+    for (let p = 0; p < n; p++) {
+      const w = 0.3 + 0.4 * ((p % N) / N); // smooth, |S1|^2 + |S2|^2 = 1
+      sens[2 * p] = Math.sqrt(w); sens[2 * (n + p) + 1] = Math.sqrt(1 - w);
+    }
+    const coilImgs = new Float32Array(2 * coils * n);
+    for (let c = 0; c < coils; c++) for (let p = 0; p < n; p++) {
+      const sr = sens[2 * (c * n + p)]!, si = sens[2 * (c * n + p) + 1]!, xr = image[2 * p]!, xi = image[2 * p + 1]!;
+      coilImgs[2 * (c * n + p)] = sr * xr - si * xi; coilImgs[2 * (c * n + p) + 1] = sr * xi + si * xr;
+    }
+    const input: ReconInput = {
+      kspace: ctensor([1, coils, N, N], fft2cBatch(coilImgs, coils, N, N, false)),
+      mask: { shape: [N, N], data: new Float32Array(n).fill(1) },
+      sens: ctensor([1, coils, N, N], sens),
+    };
+    const r = await reconDiffusionWith(model, input, { steps: 5, cgIters: 5, clip: 0 });
+    expect(relErr(r.complex!.data, image)).toBeLessThan(1e-3);
+  });
+
+  it('a model of another architecture is refused by name', async () => {
+    await expect(openDiffusionModel('gauss-classifier', { modelsDir: root, providers: ['cpu'] })).rejects.toThrow(/diffusion-classifier model, not a diffusion prior/);
   });
 
   it('cancellation between steps, NaN k-space and unknown classes are refused clearly', async () => {

@@ -4,20 +4,26 @@
  * Classifier-free guidance (Ho & Salimans 2022): ε = ε_u + w (ε_c − ε_u), the
  * conditional and unconditional predictions coming from ONE batched call.
  *
- * Gradient-free classifier guidance (GFCG). ONNX Runtime gives no gradients, so
- * the classifier is only run forward on the current Tweedie estimate x̂0, and
- * steers by choosing WHICH second prediction to push away from and HOW HARD.
- * The rule implemented here (our statement of the GFCG idea of Shahbazi et
- * al., "Gradient-free classifier guidance for diffusion model sampling",
- * 2024; we could not consult the paper offline, so this is our own concrete
- * rule in its spirit, not a transcription of its equations):
+ * Gradient-free classifier guidance (GFCG; Shenoy, Pan, Balakrishnan, Cheng,
+ * Jeon, Yang and Kim, "Gradient-Free Classifier Guidance for Diffusion Model
+ * Sampling", arXiv:2411.15393, 2024). ONNX Runtime gives no gradients, so the
+ * classifier only runs forward, on a clean estimate x̂0, and steers by choosing
+ * WHICH second prediction to push away from and HOW HARD. What the paper's
+ * abstract and method summary state: "a time-adaptive reference class label
+ * and corresponding guidance scale are determined at each time step", the
+ * reference being a conditional (not unconditional, as in CFG) prediction, and
+ * the scale computed "on the fly depending on how confused the diffusion model
+ * is". The paper's exact equations could not be retrieved offline, so the
+ * concrete rule below is OUR OWN, written in that spirit:
  *   p = softmax(classifier(x̂0)), target class c;
  *   reference r = argmax_{k ≠ c} p_k   (the class the sample is most at risk of drifting to);
  *   w_t = w_max · (1 − p_c) · (t / T)  (push only while the classifier doubts c,
  *                                      and less as the sample settles: t → 0);
  *   ε = ε_c + w_t (ε_c − ε_r).
  * With a confident classifier (p_c → 1) or at the end of sampling this falls
- * back to the plain conditional prediction.
+ * back to the plain conditional prediction. The sampler feeds the classifier
+ * the data-consistent x̂0 of the previous step (the zero-filled image before
+ * the first), so that (ε_c, ε_r) still come from ONE batched call per step.
  */
 
 export function cfgCombine(epsCond: Float32Array, epsUncond: Float32Array, w: number, out = new Float32Array(epsCond.length)): Float32Array {

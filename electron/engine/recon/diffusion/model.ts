@@ -82,6 +82,12 @@ export async function openDiffusionModel(name: string, opts: OpenDiffusionOption
   if (d.classifier) {
     const cl = loadModel(d.classifier, opts.modelsDir);
     if (cl.manifest.architecture !== 'diffusion-classifier') throw new ManifestError(`${cl.manifestPath}: classifier ${d.classifier} is not a diffusion-classifier model`);
+    // Guidance indexes the classifier's logits by the denoiser's class numbers: the two lists must agree.
+    const clClasses = (cl.manifest as { classes?: unknown }).classes;
+    if (clClasses !== undefined && JSON.stringify(clClasses) !== JSON.stringify(d.classes)) {
+      throw new ManifestError(`${cl.manifestPath}: classifier classes ${JSON.stringify(clClasses)} differ from the denoiser's ${JSON.stringify(d.classes)} (${where})`);
+    }
+    if (cl.manifest.inputs[0]?.name !== 'x' || cl.manifest.outputs[0]?.name !== 'logits') throw new ManifestError(`${cl.manifestPath}: a diffusion classifier takes input x and returns logits`);
     const cs = await getSession(cl.modelPath, cl.sha256, opts);
     model.notes.push(...cs.notes);
     model.classifier = {

@@ -170,9 +170,9 @@ interface SampleHooks {
 }
 
 /** One sample of one slice; returns the consistent x̂0 [ny][nx] (scaled). */
-async function sampleOne(model: DiffusionModel, p: SliceProblem, ts: number[], o: DiffusionOptions, target: number, seedLabel: string, hooks: SampleHooks): Promise<Float32Array> {
+async function sampleOne(model: DiffusionModel, p: SliceProblem, ts: number[], o: DiffusionOptions, target: number, seed: number, label: string, hooks: SampleHooks): Promise<Float32Array> {
   const n = 2 * p.py * p.px;
-  const rng = createRng(o.seed, seedLabel);
+  const rng = createRng(seed, label);
   let x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = rng.normal();
   const both = new Float32Array(2 * n);
@@ -246,11 +246,7 @@ async function pickClass(model: DiffusionModel, p: SliceProblem, o: DiffusionOpt
   return c;
 }
 
-export interface DiffusionRun {
-  result: ReconResult;
-}
-
-/** The reconstruction; `openModel` is injectable so tests and the schedule search reuse one session. */
+/** The reconstruction on an already opened model, so tests and the schedule search reuse one session. */
 export async function reconDiffusionWith(model: DiffusionModel, input: ReconInput, options: Partial<DiffusionOptions> = {}, ctx: ReconContext = {}): Promise<ReconResult> {
   const o: DiffusionOptions = { ...diffusionDefaults, ...options };
   checkDiffusionOptions(o);
@@ -261,6 +257,7 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
   const m = model.loaded;
   notes.push(`diffusion prior ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…) on ${model.provider.toUpperCase()}, ${timesteps.length} DDIM steps (${source}), η=${o.eta}, guidance ${o.guidance}${o.guidance === 'none' ? '' : ` (scale ${o.guidanceScale})`}, ${o.samples} sample(s)`);
   notes.push(...model.notes);
+  if (source.startsWith('uniform') && timesteps.length < 10) notes.push(`${timesteps.length} uniform DDIM steps are very coarse: 10 or more are advised unless the model ships a searched schedule for this count`);
   const plane = ny * nx;
   const image = rtensor([slices, ny, nx]);
   const complex = ctensor([slices, ny, nx]);
@@ -277,7 +274,8 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
     const sum = new Float64Array(2 * plane), magSum = new Float64Array(plane), magSq = new Float64Array(plane);
     const dr = p.ref ? p.ref.reduce((a, b) => Math.max(a, b), 0) : 0;
     for (let i = 0; i < o.samples; i++) {
-      const x0 = await sampleOne(model, p, timesteps, o, target, `diffusion:slice${s}:sample${i}`, {
+      // Sample i draws from seed + i, so an N-sample run averages exactly the N one-sample runs with seeds seed..seed+N-1.
+      const x0 = await sampleOne(model, p, timesteps, o, target, o.seed + i, `diffusion:slice${s}`, {
         signal: ctx.signal,
         onStep: (j, est) => {
           const done = (s * o.samples + i) * timesteps.length + j + 1;
@@ -312,7 +310,7 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
       if (uncertainty) uncertainty.data[s * plane + q] = Math.sqrt(Math.max(0, (magSq[q]! - N * mean * mean) / (N - 1)));
     }
   }
-  if (uncertainty) notes.push(`uncertainty: per-pixel sample standard deviation of the magnitude over ${o.samples} samples (seeds ${o.seed}/slice/sample)`);
+  if (uncertainty) notes.push(`uncertainty: per-pixel sample standard deviation of the magnitude over ${o.samples} samples (seeds ${o.seed}..${o.seed + o.samples - 1})`);
   if (m.manifest.metrics == null) notes.push(`model ${m.manifest.name} has no measured quality (untrained/smoke model): this image is not a meaningful reconstruction`);
   return {
     image, complex, ...(uncertainty ? { uncertainty } : {}), history, method: 'diffusion', notes,
