@@ -5,7 +5,7 @@
  *
  *   npx tsx models/eval_engine.ts jobs.json
  *
- * jobs.json: [{ "method": "cirim"|"rim"|"unet", "model": NAME, "modelsDir": DIR, "dir": CASE_DIR, "out": FILE }]
+ * jobs.json: [{ "method": "cirim"|"rim"|"unet"|"diffusion", "options"?: {...}, "model": NAME, "modelsDir": DIR, "dir": CASE_DIR, "out": FILE }]
  * CASE_DIR holds kspace.npy [S, C, H, W, 2] float32 (raw, masked), mask.npy
  * [H, W] float32 and, for C > 1, sens.npy [S, C, H, W, 2]. Writes the
  * magnitude [S, H, W] float32 as .npy to FILE and prints one JSON line per job.
@@ -22,6 +22,8 @@ interface Job {
   modelsDir: string;
   dir: string;
   out: string;
+  /** Extra method options (e.g. diffusion steps). */
+  options?: Record<string, unknown>;
 }
 
 function writeNpy(path: string, data: Float32Array, shape: number[]): void {
@@ -45,7 +47,7 @@ async function run(job: Job): Promise<void> {
   const input: ReconInput = { kspace: ctensor([slices, coils, ny, nx], k.data as Float32Array), mask: rtensor([ny, nx], m.data as Float32Array) };
   if (coils > 1) input.sens = ctensor([slices, coils, ny, nx], load(join(job.dir, 'sens.npy')).data as Float32Array);
   const t0 = performance.now();
-  const r = await method.run(input, { model: job.model, modelsDir: job.modelsDir, provider: 'cpu' });
+  const r = await method.run(input, { ...job.options, model: job.model, modelsDir: job.modelsDir, provider: 'cpu' });
   const ms = performance.now() - t0;
   writeNpy(job.out, r.image.data, [slices, ny, nx]);
   console.log(JSON.stringify({ method: job.method, model: job.model, sha256: r.options.modelSha256, slices, msPerSlice: ms / slices, out: job.out }));

@@ -157,9 +157,24 @@ def run_onnx_folders(jobs: list) -> None:
 def onnx_arch(folder: str) -> str:
     with open(os.path.join(folder, "manifest.json")) as f:
         arch = json.load(f).get("architecture")
-    if arch not in ("cirim", "rim", "unet"):
-        raise SystemExit(f"{folder}/manifest.json: architecture {arch!r} is not cirim, rim or unet")
+    if arch not in ("cirim", "rim", "unet", "diffusion"):
+        raise SystemExit(f"{folder}/manifest.json: architecture {arch!r} is not cirim, rim, unet or diffusion")
     return arch
+
+
+def parse_options(text: str) -> dict:
+    """"steps=10,guidance=cfg" -> {"steps": 10, "guidance": "cfg"} (numbers as numbers)."""
+    out = {}
+    for kv in filter(None, text.split(",")):
+        k, _, v = kv.partition("=")
+        try:
+            out[k] = int(v)
+        except ValueError:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    return out
 
 
 def write_cfl(base: str, arr: np.ndarray) -> str:
@@ -228,9 +243,10 @@ def main() -> int:
     models = []
     for spec in a.model:
         label, _, path = spec.partition("=")
+        path, _, opts = path.partition("#")  # ONNX folders may carry method options: PATH#steps=10,guidance=cfg
         if not path or not os.path.exists(path):
-            ap.error(f"--model {spec}: expected LABEL=PATH to an existing checkpoint or ONNX folder")
-        models.append((label, os.path.abspath(path), "onnx" if os.path.isdir(path) else "checkpoint"))
+            ap.error(f"--model {spec}: expected LABEL=PATH[#k=v,...] to an existing checkpoint or ONNX folder")
+        models.append((label, os.path.abspath(path), "onnx" if os.path.isdir(path) else "checkpoint", parse_options(opts)))
     picks = range(len(SETTINGS)) if a.settings == "all" else [int(i) for i in a.settings.split(",")]
     rows = []
     for coils in [int(c) for c in a.coils.split(",")]:
@@ -245,14 +261,14 @@ def main() -> int:
             base = {"coils": coils, "setting": setting[0], "accel": round(acq["accel"], 2), "slices": int(stack.shape[0])}
             rows.append({**base, "method": "zero-filled", **volume_metrics(stack, zero_filled_mag(acq))})
             jobs = []
-            for label, path, how in models:
+            for label, path, how, opts in models:
                 t0 = time.time()
                 if how == "checkpoint":
                     rec = run_checkpoint(path, acq)
                     rows.append({**base, "method": label, "source": path, "seconds": round(time.time() - t0, 1), **volume_metrics(stack, rec)})
                 else:
                     jobs.append({"method": onnx_arch(path), "model": os.path.basename(path), "modelsDir": os.path.dirname(path), "dir": case,
-                                 "out": os.path.join(case, f"{label}.npy"), "label": label, "source": path})
+                                 "out": os.path.join(case, f"{label}.npy"), "label": label, "source": path, "options": opts})
             if jobs:
                 t0 = time.time()
                 run_onnx_folders(jobs)
@@ -273,7 +289,7 @@ def main() -> int:
             print(json.dumps({"done": f"{coils} coil(s), {setting[0]}", "s": round(time.time() - t_start, 1)}), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     meta = {"heldOut": list(HELD_OUT), "slices": int(stack.shape[0]), "size": a.size, "perVolume": a.per_volume,
-            "models": [{"label": m[0], "path": m[1], "kind": m[2]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input,
+            "models": [{"label": m[0], "path": m[1], "kind": m[2], "options": m[3]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input,
             "seconds": round(time.time() - t_start, 1)}
     with open(a.out + ".json", "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)

@@ -47,6 +47,7 @@ Diffusion (--method diffusion; guided DDIM with data consistency at every step):
   --noise SIGMA           soft: k-space noise SD in scaled units (default: estimated)
   --schedule searched|uniform   timestep schedule (default searched)
   --cg-iters N            multi-coil consistency CG iterations per step (default 5)
+  --start F               uniform schedules start at F·T from the noised zero-filled image (default 1: pure noise)
 Compressed sensing (--method cs; BART pics-like, data scaled as BART so λ carries over):
   --reg wavelet|tv        regulariser (default wavelet: L1 of db4 wavelets)
   --lambda L              regularisation weight, as bart pics -r (default 0.01)
@@ -113,10 +114,11 @@ export const LEARNED_OPTIONS = {
   noise: { type: 'string' },
   schedule: { type: 'string' },
   'cg-iters': { type: 'string' },
+  start: { type: 'string' },
 } as const;
 
 const LEARNED_METHODS = ['cirim', 'rim', 'unet', 'diffusion'];
-const DIFFUSION_FLAGS = ['steps', 'guidance', 'guidance-scale', 'class', 'samples', 'sample-seed', 'eta', 'dc', 'noise', 'schedule', 'cg-iters'] as const;
+const DIFFUSION_FLAGS = ['steps', 'guidance', 'guidance-scale', 'class', 'samples', 'sample-seed', 'eta', 'dc', 'noise', 'schedule', 'cg-iters', 'start'] as const;
 
 /** Options of the learned methods from flags; refused (not ignored) for methods they do not apply to. */
 export function learnedOptionsFromArgs(values: Record<string, string | boolean | undefined>, method: string): Record<string, unknown> {
@@ -159,6 +161,7 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
   num('eta', 'eta', { min: 0, max: 1 });
   num('noise', 'noise', { min: 0 });
   num('cg-iters', 'cgIters', { integer: true, min: 1, max: 1000 });
+  num('start', 'start', { gt: 0, max: 1 });
   return o;
 }
 

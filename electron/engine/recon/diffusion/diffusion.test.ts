@@ -90,6 +90,11 @@ describe('schedules', () => {
     expect(s.at(-1)).toBe(0);
     for (let i = 1; i < s.length; i++) expect(s[i]!).toBeLessThan(s[i - 1]!);
   });
+  it('a later start shortens the uniform schedule to start·(T-1) .. 0', () => {
+    expect(uniformSchedule(1000, 5, 0.5)).toEqual([500, 375, 250, 125, 0]);
+    expect(() => uniformSchedule(1000, 5, 0)).toThrow(/start/);
+    expect(() => uniformSchedule(1000, 50, 0.01)).toThrow(/fewer than the 50 steps/);
+  });
   it('bad lists are refused by name', () => {
     expect(() => validateSchedule([10, 10, 0], 1000)).toThrow(/strictly descending/);
     expect(() => validateSchedule([1000, 0], 1000)).toThrow(/0\.\.999/);

@@ -21,6 +21,7 @@ export const diffusionOptionFields: OptionFieldSpec[] = [
   { key: 'class', label: 'Class', help: 'slice orientation the prior is conditioned on; auto = the classifier reads the zero-filled image', type: 'enum', default: 'auto', choices: [choice('auto'), choice('axial'), choice('coronal'), choice('sagittal')], visibleWhen: { key: 'guidance', values: ['cfg', 'gfcg'] } },
   { key: 'samples', label: 'Samples', help: 'averaged; 2 or more also give a per-pixel uncertainty (SD) map', type: 'integer', default: 1, min: 1, max: 16 },
   { key: 'seed', label: 'Seed', type: 'integer', default: 0, min: 0 },
+  { key: 'start', label: 'Start (fraction of T)', help: '1 = from pure noise; below 1 starts from the zero-filled image diffused to that noise level (fewer steps needed)', type: 'number', default: 1, min: 0.05, max: 1, step: 0.05, advanced: true },
   { key: 'eta', label: 'η (stochasticity)', type: 'number', default: 0, min: 0, max: 1, step: 0.1, advanced: true },
   { key: 'dc', label: 'Data consistency', type: 'enum', default: 'hard', choices: [choice('hard', 'hard (noiseless data)'), choice('soft', 'soft (noise-aware)')], advanced: true },
   { key: 'noise', label: 'k-space noise σ', help: '0 = estimate from the outer k-space', type: 'number', default: 0, min: 0, visibleWhen: { key: 'dc', values: ['soft'] }, advanced: true },
