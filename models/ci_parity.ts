@@ -38,6 +38,16 @@ async function main(root: string): Promise<number> {
     const finite = out.image.data.every(Number.isFinite);
     console.log(JSON.stringify({ model: name, method: arch, recon: finite ? 'ok' : 'non-finite output', shape: out.image.shape }));
     if (!finite) failed++;
+    if (arch === 'diffusion') {
+      // Diffusion: also a guided path. With a classifier folder named in the manifest, gradient-free classifier guidance
+      // loads and runs it (class auto = its reading of the zero-filled image); without one, classifier-free guidance.
+      const hasClassifier = typeof (loadManifest(d).manifest as { classifier?: unknown }).classifier === 'string';
+      const guided = hasClassifier ? { guidance: 'gfcg' } : { guidance: 'cfg', class: 'axial' };
+      const g = await method.run({ kspace: scan.kspace, mask: scan.mask, sens: scan.sens }, { model: name, modelsDir: root, provider: 'cpu', steps: 5, ...guided });
+      const ok = g.image.data.every(Number.isFinite);
+      console.log(JSON.stringify({ model: name, method: `diffusion (${guided.guidance})`, recon: ok ? 'ok' : 'non-finite output', shape: g.image.shape }));
+      if (!ok) failed++;
+    }
   }
   await clearSessionCache();
   return failed ? 1 : 0;

@@ -16,5 +16,8 @@ for m in cirim rim unet; do
   nice -n 19 /usr/bin/python3 models/train.py --model "$m" --smoke --steps "$STEPS" --log-every "$STEPS" \
     --out "$TMP/run-$m" --export-root "$TMP/models" | tail -n 1
 done
+# Diffusion prior (issue 8): denoiser + orientation classifier -> diffusion-smoke(-classifier).
+nice -n 19 /usr/bin/python3 models/train_diffusion.py --smoke --steps "$STEPS" --log-every "$STEPS" \
+  --out "$TMP/run-diffusion" --export-root "$TMP/models" | tail -n 1 | cut -c 1-200
 npx tsx models/ci_parity.ts "$TMP/models"
 echo "ci_smoke: ok in $(( $(date +%s) - start )) s"

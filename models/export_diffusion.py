@@ -28,11 +28,38 @@ from export_onnx import NORMALISATION, ROOT, git_commit, training_split  # noqa:
 from recon_models.diffusion import BETA_END, BETA_START, CLASSES, PAD_MULTIPLE, T_STEPS, alphas_cumprod  # noqa: E402
 
 OPSET = 13
+DATA = ("slices of every training volume across all three axes (classes = orientation from the volume affine; anisotropic volumes "
+        "resampled to square pixels; tissue >= 15%, sides >= 48), random crops after flips, transpose, rotation, intensity scale, "
+        "zoom-to-fit and a smooth synthetic phase up to pi, each divided by bart_scale of its magnitude (models/train_diffusion.py)")
 LAYOUT = "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array"
 
 
 def _cx(name: str, desc: str) -> dict:
     return {"name": name, "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": "real-imag-last", "description": desc}
+
+
+def check_graph(path: str, feeds: dict, outputs: list) -> None:
+    """Python-side check of the exported file without onnxruntime (parity itself
+    runs in Node, models/ci_parity.ts): valid model, opset 13, input and output
+    names, element types and ranks as the contract, batch/H/W left symbolic."""
+    import onnx
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    opset = max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+    if opset != OPSET:
+        raise RuntimeError(f"{path}: opset {opset}, expected {OPSET}")
+    types = {np.dtype(np.float32): onnx.TensorProto.FLOAT, np.dtype(np.int64): onnx.TensorProto.INT64}
+    ins = {i.name: i for i in m.graph.input}
+    for n, arr in feeds.items():
+        if n not in ins:
+            raise RuntimeError(f"{path}: input {n} missing (graph has {sorted(ins)})")
+        tt = ins[n].type.tensor_type
+        dims = tt.shape.dim
+        if tt.elem_type != types[arr.dtype] or len(dims) != arr.ndim or dims[0].dim_param == "":
+            raise RuntimeError(f"{path}: input {n} is not {arr.dtype} rank {arr.ndim} with a symbolic batch")
+    names = [o.name for o in m.graph.output]
+    if names != [o["name"] for o in outputs]:
+        raise RuntimeError(f"{path}: outputs {names}, expected {[o['name'] for o in outputs]}")
 
 
 def _write(out_root: str, name: str, model, order: list, feeds: dict, outputs: list, dyn: dict, manifest: dict) -> str:
@@ -47,7 +74,7 @@ def _write(out_root: str, name: str, model, order: list, feeds: dict, outputs: l
         torch.onnx.export(model, args, os.path.join(tmp, "model.onnx"), input_names=order, output_names=[o["name"] for o in outputs],
                           dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
         import onnx
-        onnx.checker.check_model(onnx.load(os.path.join(tmp, "model.onnx")))
+        check_graph(os.path.join(tmp, "model.onnx"), feeds, outputs)
         os.makedirs(os.path.join(tmp, "golden"))
         g_in, g_out = {}, {}
         for n in order:
@@ -90,7 +117,7 @@ def export(checkpoint: str, name: str, classifier_checkpoint: str | None = None,
     x = rng.standard_normal((2, 1, 32, 32, 2)).astype(np.float32)
     feeds = {"x": x, "t": np.array([999.0, 17.0], dtype=np.float32), "y": np.array([0, len(CLASSES)], dtype=np.int64)}
     training = {"split": training_split(), "steps": st.get("step"), "slicesPerClass": st.get("slices"), "finalLoss": st.get("final_loss"),
-                "data": "slices of every training volume along all three axes, classes = orientation; 64x64 patches (train_diffusion.py)"}
+                "args": st.get("args"), "data": DATA}
     if note:
         training["note"] = note
     cls_name = None
@@ -101,13 +128,16 @@ def export(checkpoint: str, name: str, classifier_checkpoint: str | None = None,
         cmodel.eval()
         cls_name = f"{name}-classifier"
         cman = {"name": cls_name, "version": 1, "architecture": "diffusion-classifier", "file": "model.onnx", "opset": OPSET,
-                "description": "orientation classifier on a clean complex estimate (gradient-free guidance reads it in inference only)",
+                "description": "orientation classifier on the magnitude of a clean complex estimate x̂0 (gradient-free guidance reads it "
+                               "in inference only); the graph resizes any H x W input to "
+                               f"{ccfg.to_dict().get('size') or 'no fixed'} x {ccfg.to_dict().get('size') or ''} first, so the whole field of view counts",
                 "config": ccfg.to_dict(), "classes": CLASSES, "padMultiple": PAD_MULTIPLE,
                 "inputs": [_cx("x", "clean estimate x̂0, scaled as the denoiser's input")],
                 "outputs": [{"name": "logits", "shape": ["B", len(CLASSES)], "dtype": "float32"}],
                 "complexLayout": LAYOUT, "normalisation": NORMALISATION,
                 "training": {"split": training_split(), "steps": cst.get("step"), "slicesPerClass": cst.get("slices"),
-                             "finalLoss": cst.get("final_loss"), **({"note": note} if note else {})}, "metrics": metrics}
+                             "finalLoss": cst.get("final_loss"), "args": cst.get("args"), "data": DATA, **({"note": note} if note else {})},
+                "metrics": {"heldout": cst.get("heldout")}}
         _write(out_root, cls_name, cmodel, ["x"], {"x": x}, cman["outputs"], {"x": {0: "B", 2: "H", 3: "W"}, "logits": {0: "B"}}, cman)
     man = {"name": name, "version": 1, "architecture": "diffusion", "file": "model.onnx", "opset": OPSET,
            "description": "ε-prediction U-Net prior on complex images with timestep and class (orientation) embeddings; see models/recon_models/diffusion.py",

@@ -6,21 +6,30 @@ itk-kmeans-t1 is never read here).
   nice -n 19 /usr/bin/python3 models/train_diffusion.py --kind classifier --out models/runs/diffusion-classifier
   /usr/bin/python3 models/train_diffusion.py --smoke      # tiny pair -> resources/models/diffusion-smoke(-classifier)
 
-Data: slices of every training volume along all three axes, labelled by
-orientation (axial, coronal, sagittal: the data supports exactly this; the
-volumes are RAS-like so axis 0/1/2 = sagittal/coronal/axial), slices with less
-than 15% tissue or a side under 48 pixels skipped. Patch training: random
-crop x crop patches (default 64) after flips, +-10 deg rotation, intensity
+Data: slices of every training volume across all three axes, labelled by
+orientation from the volume's affine (recon_models/diffusion.oriented_slices:
+axial, coronal, sagittal; the data supports exactly this), slices with less
+than 15% tissue or a side under 48 pixels skipped: 614 axial, 754 coronal,
+638 sagittal training slices. Patch training: random crop x crop patches
+(default 64) after flips, a random transpose, +-10 deg rotation, intensity
 scale and a random zoom-to-fit (so patches show air), with a random smooth
 synthetic phase (data.smooth_phase, up to pi); each complex image is divided
 by bart_scale of its magnitude (the engine divides by bart_scale of the
 zero-filled image, which is close). Denoiser: ε-MSE at uniform t, class
-dropped to the null class with p = 0.15. Classifier: clean patches plus mild
-Gaussian noise (sigma up to 0.1) so it also reads x̂0 estimates.
+dropped to the null class with p = 0.15. Classifier: mostly whole slices in
+a square view (see patch; its graph resizes any input to 64 x 64), plus mild
+Gaussian noise (sigma up to 0.1) and, half the time, a Gaussian blur (sigma
+0.3-2 px) so it also reads x̂0 estimates; at the end its accuracy on every
+held-out slice (itk-kmeans-t1, three axes) is logged and kept in the checkpoint.
 
-Measured (1 torch thread, machine shared with 2 other trainings, load ~4):
-denoiser 64x64 batch 8 about 0.5 s/step, classifier about 0.05 s/step; the
-presets (6000 / 1500 steps) take about 50 / 2 minutes on an idle core.
+Measured s/step (1 torch thread, nice 19, on the 2-core machine shared with
+four other trainings, load average 6-6.5): denoiser (0.70 M params) 64x64
+batch 8: 0.95-1.08 s/step, so the 6000-step preset takes about 1.6-1.8 h
+there, less on an idle core; classifier (0.15 M params)
+64x64 batch 16: 0.17-0.2 s/step, 2500 steps in about 8 minutes.
+In CPU time the denoiser costs about 0.65 s/step (702 CPU-s for the first
+1060 steps of models/runs/diffusion while it ran at 1.94 s/step wall under a
+load average of 8.5), so on a core of its own the preset takes about 65 min.
 
 Checkpoints {model, opt, step, config, kind} -> <out>/last.pt every 200 steps
 (temp file + rename); JSON lines on stdout and <out>/train.jsonl.
@@ -28,9 +37,9 @@ Checkpoints {model, opt, step, config, kind} -> <out>/last.pt every 200 steps
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -40,56 +49,102 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from recon_models.data import MIN_FOREGROUND, SUBJECTS, augment, bart_scale, center_crop_pad, load_volume, smooth_phase, split, zoom_to_fit  # noqa: E402
-from recon_models.diffusion import CLASSES, Classifier, ClassifierConfig, Denoiser, DenoiserConfig, alphas_cumprod  # noqa: E402
+from scipy.ndimage import gaussian_filter  # noqa: E402
 
-AXIS_CLASS = {2: 0, 1: 1, 0: 2}  # volume axis -> class index (axial, coronal, sagittal)
-PRESETS = {"denoiser": {"steps": 6000, "batch": 8, "crop": 64, "lr": 2e-4},
-           "classifier": {"steps": 1500, "batch": 16, "crop": 64, "lr": 1e-3}}
+from recon_models.data import HELD_OUT, augment, bart_scale, center_crop_pad, smooth_phase, split, zoom_to_fit  # noqa: E402
+from recon_models.diffusion import (CLASSES, PAD_MULTIPLE, Classifier, ClassifierConfig, Denoiser, DenoiserConfig,  # noqa: E402
+                                    alphas_cumprod, class_counts, oriented_slices)
+
+PRESETS = {"denoiser": {"steps": 6000, "batch": 8, "crop": 64, "lr": 2e-4, "p_fit": 0.5, "p_whole": 0.0},
+           "classifier": {"steps": 2500, "batch": 16, "crop": 64, "lr": 1e-3, "p_fit": 0.8, "p_whole": 0.8}}
 SMOKE = {"denoiser": {"steps": 20, "batch": 2, "crop": 32}, "classifier": {"steps": 20, "batch": 4, "crop": 32}}
-MIN_SIDE = 48
 
 
-@functools.lru_cache(maxsize=4)
-def oriented_slices(subjects: tuple, max_per_axis: int | None = None) -> tuple:
-    """((slice float32 [h][w], class), ...) along all three axes of every volume of the subjects."""
-    out = []
-    for s in subjects:
-        for path, _ in SUBJECTS[s]:
-            for axis, cls in AXIS_CLASS.items():
-                vol = load_volume(path, axis)
-                if min(vol.shape[1:]) < MIN_SIDE:
-                    continue
-                keep = [i for i in range(vol.shape[0]) if np.mean(vol[i] > 0.1) >= MIN_FOREGROUND]
-                if max_per_axis and len(keep) > max_per_axis:
-                    keep = [keep[int(j)] for j in np.linspace(0, len(keep) - 1, max_per_axis)]
-                out.extend((np.ascontiguousarray(vol[i]), cls) for i in keep)
-    return tuple(out)
-
-
-def class_counts(pool) -> dict:
-    return {CLASSES[c]: int(sum(1 for _, k in pool if k == c)) for c in range(len(CLASSES))}
-
-
-def patch(img: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:
-    """Augmented complex patch [crop][crop], divided by bart_scale of its magnitude."""
-    img = zoom_to_fit(augment(img, rng), crop, rng, p=0.5)
+def patch(img: np.ndarray, crop: int, rng: np.random.Generator, p_fit: float = 0.5, blur: float = 0.0,
+          p_whole: float = 0.0) -> np.ndarray:
+    """Augmented complex patch [crop][crop], divided by bart_scale of its magnitude.
+    In-plane axis order differs between volumes (and scanners), so patches are
+    also transposed at random; blur > 0 smooths with a random Gaussian of up to
+    that many pixels half the time (the classifier reads blurry x̂0 estimates).
+    With probability p_whole the WHOLE slice is shown, zoomed to 45-100% of the
+    crop with an aspect distortion of up to 1.4 (the classifier squeezes any
+    image to a square in its graph): orientation is a property of the whole head (a classifier on partial
+    64 x 64 crops stayed at chance for 700 steps; on whole views it learns in
+    a hundred), and the engine classifies whole images."""
+    img = augment(img, rng)
+    if rng.random() < 0.5:
+        img = np.ascontiguousarray(img.T)
+    if rng.random() < p_whole:
+        from scipy.ndimage import zoom
+        f, r = crop / max(img.shape) * rng.uniform(0.45, 1.0), np.exp(rng.uniform(np.log(0.7), np.log(1.4)))
+        img = zoom(img, (min(f * r, crop / img.shape[0]), min(f / r, crop / img.shape[1])), order=1)
+    else:
+        img = zoom_to_fit(img, crop, rng, p=p_fit)
     h, w = img.shape
     if h > crop or w > crop:  # random (not centred) crop of large slices
         y0, x0 = int(rng.integers(0, max(1, h - crop + 1))), int(rng.integers(0, max(1, w - crop + 1)))
         img = img[y0:y0 + crop, x0:x0 + crop]
     img = center_crop_pad(img, crop, crop)
+    if blur > 0 and rng.random() < 0.5:
+        img = gaussian_filter(img, float(rng.uniform(0.3, blur)))
     z = img * np.exp(1j * smooth_phase(crop, crop, float(rng.uniform(0, np.pi)), rng))
     s = bart_scale(np.abs(z))
     return (z / s).astype(np.complex64)
 
 
-def batch(pool, n: int, crop: int, rng: np.random.Generator):
+def batch(pool, n: int, crop: int, rng: np.random.Generator, p_fit: float = 0.5, blur: float = 0.0, p_whole: float = 0.0):
     idx = rng.integers(len(pool), size=n)
-    zs = [patch(pool[i][0], crop, rng) for i in idx]
+    zs = [patch(pool[i][0], crop, rng, p_fit, blur, p_whole) for i in idx]
     x = torch.from_numpy(np.stack([np.stack([z.real, z.imag], -1) for z in zs])[:, None].astype(np.float32))
     y = torch.tensor([pool[i][1] for i in idx], dtype=torch.int64)
     return x, y
+
+
+def _pad(img: np.ndarray, m: int = PAD_MULTIPLE) -> np.ndarray:
+    h, w = img.shape
+    return center_crop_pad(img, -(-h // m) * m, -(-w // m) * m)
+
+
+@torch.no_grad()
+def evaluate_classifier(model, subjects=HELD_OUT, seed: int = 1, max_per_axis: int | None = None, fit: int = 64) -> dict:
+    """Accuracy on every slice of the subjects (default: the held-out one) along
+    the three axes, two ways: "whole" = the slice at its own size padded to
+    padMultiple (what the engine feeds), "fit" = the whole slice zoomed to fit
+    fit x fit (the scale of the training views); "central" = accuracy on the
+    middle 60 % of each volume's slices along that axis. A seeded smooth phase up to pi,
+    each image divided by bart_scale of its magnitude as in training."""
+    from scipy.ndimage import zoom
+    model.eval()
+    pool = oriented_slices(tuple(subjects), max_per_axis)
+    rng = np.random.default_rng(seed)
+    span: dict = {}  # (volume, axis) -> (first, last) slice kept: "central" = the middle 60 %, where orientation is unambiguous
+    for _, _, (path, axis, i) in pool:
+        lo, hi = span.get((path, axis), (i, i))
+        span[(path, axis)] = (min(lo, i), max(hi, i))
+    res = {}
+    for mode in ("whole", "fit"):
+        hits = np.zeros(len(CLASSES)), np.zeros(len(CLASSES))
+        central = [0, 0]
+        for img, cls, (path, axis, i) in pool:
+            if mode == "fit":
+                f = fit / max(img.shape)
+                img = center_crop_pad(zoom(img, f, order=1) if f < 1 else img, fit, fit)
+            img = _pad(img)
+            z = img * np.exp(1j * smooth_phase(*img.shape, float(rng.uniform(0, np.pi)), rng))
+            z = z / bart_scale(np.abs(z))
+            x = torch.from_numpy(np.stack([z.real, z.imag], -1)[None, None].astype(np.float32))
+            pred = int(model(x).argmax(1)[0])
+            hits[0][cls] += pred == cls
+            hits[1][cls] += 1
+            lo, hi = span[(path, axis)]
+            if abs(i - (lo + hi) / 2) <= 0.3 * (hi - lo):
+                central[0] += pred == cls
+                central[1] += 1
+        res[mode] = {"accuracy": round(float(hits[0].sum() / max(1, hits[1].sum())), 4),
+                     "perClass": {CLASSES[c]: round(float(hits[0][c] / max(1, hits[1][c])), 4) for c in range(len(CLASSES))},
+                     "central": round(central[0] / max(1, central[1]), 4), "centralSlices": central[1]}
+    model.train()
+    return {"subjects": list(subjects), "slices": class_counts(pool), "fitSize": fit, **res}
 
 
 def build(kind: str, config: dict):
@@ -130,7 +185,9 @@ def train(a) -> dict:
         step = st["step"]
         _log(log, {"event": "resume", "step": step})
     else:
-        config = (DenoiserConfig(chans=a.chans) if a.kind == "denoiser" else ClassifierConfig(chans=a.chans)).to_dict() if a.chans else {}
+        config = {"chans": a.chans} if a.chans else {}
+        if a.kind == "classifier" and a.size is not None:
+            config["size"] = a.size
         model, cfg = build(a.kind, config)
         opt = torch.optim.Adam(model.parameters(), lr=a.lr)
         _log(log, {"event": "start", "kind": a.kind, "config": cfg.to_dict(), "params": sum(p.numel() for p in model.parameters()),
@@ -139,7 +196,7 @@ def train(a) -> dict:
     abar = torch.from_numpy(alphas_cumprod()).float()
     t0, losses = time.time(), []
     while step < a.steps:
-        x0, y = batch(pool, a.batch, a.crop, rng)
+        x0, y = batch(pool, a.batch, a.crop, rng, a.p_fit, 0.0 if a.kind == "denoiser" else 2.0, a.p_whole)
         if a.kind == "denoiser":
             t = torch.from_numpy(rng.integers(0, len(abar), size=a.batch))
             eps = torch.from_numpy(rng.standard_normal(x0.shape).astype(np.float32))
@@ -161,9 +218,13 @@ def train(a) -> dict:
             _log(log, {"step": step, "loss": float(np.mean(losses[-n:])), "s": round(time.time() - t0, 1),
                        "s_per_step": round((time.time() - t0) / len(losses), 3)})
         if step % a.ckpt_every == 0 or step == a.steps:
+            extra = {}
+            if a.kind == "classifier" and step == a.steps:
+                extra["heldout"] = evaluate_classifier(model, max_per_axis=a.max_per_axis, fit=a.crop)
+                _log(log, {"step": step, "heldout": extra["heldout"]})
             tmp = ckpt + ".tmp"
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": cfg.to_dict(), "kind": a.kind,
-                        "slices": class_counts(pool), "final_loss": float(np.mean(losses[-20:]))}, tmp)
+                        "slices": class_counts(pool), "final_loss": float(np.mean(losses[-20:])), "args": vars(a), **extra}, tmp)
             os.replace(tmp, ckpt)
     return {"kind": a.kind, "steps": step, "final_loss": float(np.mean(losses[-20:])) if losses else None, "checkpoint": ckpt,
             "s_per_step": (time.time() - t0) / max(1, len(losses))}
@@ -178,7 +239,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--crop", type=int)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--chans", type=lambda s: [int(c) for c in s.split(",")], help="channels per level, e.g. 32,64,96")
+    ap.add_argument("--size", type=int, help="classifier: the graph resizes inputs to size x size (default 64; 0 = no resize)")
     ap.add_argument("--p-uncond", type=float, default=0.15)
+    ap.add_argument("--p-fit", type=float, help="probability of zooming a slice to fit the crop (air in the patch)")
+    ap.add_argument("--p-whole", type=float, help="probability of showing the whole slice zoomed into the crop (classifier preset 0.8)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-per-axis", type=int, default=None)
@@ -199,6 +263,7 @@ def fill(a, kind: str):
         a.max_per_axis = 3
         a.ckpt_every = 10 ** 9
         a.chans = [8, 16, 16] if kind == "denoiser" else [4, 8]
+        a.size = 32
     for k, v in preset.items():
         if getattr(a, k) is None:
             setattr(a, k, v)
@@ -209,11 +274,16 @@ def main(argv=None) -> int:
     a = parser().parse_args(argv)
     if a.smoke:
         import export_diffusion
-        tmp = tempfile.mkdtemp(prefix="diffusion-smoke-")
-        den = train(fill(argparse.Namespace(**{**vars(a), "out": os.path.join(tmp, "den")}), "denoiser"))
-        cls = train(fill(argparse.Namespace(**{**vars(a), "out": os.path.join(tmp, "cls")}), "classifier"))
-        dest = export_diffusion.export(den["checkpoint"], "diffusion-smoke", cls["checkpoint"], out_root=a.export_root,
-                                       note="SMOKE MODEL: 20 Adam steps on 32x32 patches, for engine tests only; not a usable prior")
+        tmp = a.out or tempfile.mkdtemp(prefix="diffusion-smoke-")
+        try:
+            den = train(fill(argparse.Namespace(**{**vars(a), "out": os.path.join(tmp, "den")}), "denoiser"))
+            cls = train(fill(argparse.Namespace(**{**vars(a), "out": os.path.join(tmp, "cls")}), "classifier"))
+            dest = export_diffusion.export(den["checkpoint"], "diffusion-smoke", cls["checkpoint"], out_root=a.export_root,
+                                           note=f"SMOKE MODEL: {den['steps']} Adam steps on {SMOKE['denoiser']['crop']}x{SMOKE['denoiser']['crop']} "
+                                                "patches, 3 slices per axis and volume; for engine tests only, not a usable prior")
+        finally:
+            if not a.out:
+                shutil.rmtree(tmp, ignore_errors=True)
         print(json.dumps({"denoiser": den, "classifier": cls, "exported": dest}))
         return 0
     if not a.out:
