@@ -5,6 +5,7 @@ import type { AcquisitionSpec, ReconJobSpec } from '../engine/jobs/recon-job';
 import { executeReconJob, prepareReconJob } from '../engine/jobs/recon-job';
 import { OPTIMIZERS } from '../engine/optim';
 import { methods } from '../engine/recon';
+import { preferredModel } from '../engine/learned/manifest';
 import type { MaskSpec } from '../engine/sampling';
 import { numberFlag, parse, UsageError } from './args';
 import type { CliIo } from './io';
@@ -248,7 +249,13 @@ export function reconSpecFromArgs(values: Record<string, string | boolean | unde
   if (kind !== undefined && kind !== 'image' && kind !== 'kspace') throw new UsageError(`--kind must be image or kspace, got "${String(kind)}"`);
 
   const maskArg = typeof values.mask === 'string' ? values.mask : 'equispaced';
-  const spec: ReconJobSpec = { input, method, options: { combine, ...csOptionsFromArgs(values, method), ...learnedOptionsFromArgs(values, method) } };
+  const learned = learnedOptionsFromArgs(values, method);
+  // Without --model a learned method uses the trained model when installed (resources/models/<method>), else its smoke default.
+  if (LEARNED_METHODS.includes(method) && learned.model === undefined) {
+    const fallback = String((methods[method]!.defaults as { model?: string }).model ?? method);
+    learned.model = preferredModel(method, fallback);
+  }
+  const spec: ReconJobSpec = { input, method, options: { combine, ...csOptionsFromArgs(values, method), ...learned } };
   const slices = parseSlices(values.slices);
   if (slices) spec.slices = slices;
   if (volumeIndex !== undefined) spec.volumeIndex = volumeIndex;

@@ -232,7 +232,8 @@ function describeMethod(m: ReconMethod<object>): MethodInfo {
   let unavailableReason: string | undefined;
   if (isLearned) {
     const { models, root } = learnedModels(m.id);
-    const def = String(defaults.model ?? models[0] ?? m.id);
+    // A trained model (folder named after the method) is the default over the smoke one.
+    const def = models.includes(m.id) ? m.id : String(defaults.model ?? models[0] ?? m.id);
     // The model list is what is installed; the method's own fields (diffusion: steps, guidance, ...) stay.
     const own = (m.optionFields ?? []).filter((f) => f.key !== 'model' && f.key !== 'provider');
     fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? models : [def]), ...own];

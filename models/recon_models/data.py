@@ -40,7 +40,10 @@ SUBJECTS: dict[str, list[tuple[str, int]]] = {
     "colin27": [(f"{MRICRON}/ch2.nii.gz", 2), (f"{MRICRON}/ch2bet.nii.gz", 2), (f"{MRICRON}/ch2better.nii.gz", 2)],
     "inia19-macaque": [(f"{MRICRON}/inia19-t1-brain.nii.gz", 2)],
     "nibabel-example4d": [(f"{NIBABEL}/example4d.nii.gz", 2)],
-    "itk-kmeans-t1": [(f"{ITK}/KmeansTest_T1UCharRaw.nii.gz", 2), (f"{ITK}/KmeansTest_T1RawSkullStrip.nii.gz", 2)],
+    # KmeansTest_T1RawSkullStrip.nii.gz is a k-means LABEL map (values 0..6), not an image: evaluating
+    # reconstructions on it measured how well piecewise-constant labels survive, so it is left out.
+    # The volume is stored L, S, A: its array axis 2 holds coronal slices (the training volumes' axis 2 is axial).
+    "itk-kmeans-t1": [(f"{ITK}/KmeansTest_T1UCharRaw.nii.gz", 2)],
 }
 HELD_OUT: tuple[str, ...] = ("itk-kmeans-t1",)
 MIN_FOREGROUND = 0.15  # slices with less tissue than this are mostly air: skipped

@@ -142,3 +142,18 @@ export function loadModel(name: string, root?: string): LoadedManifest {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ManifestError(`model name "${name}" may only use letters, digits, '.', '_' and '-'`);
   return loadManifest(join(modelsRoot(root), name));
 }
+
+/**
+ * The model a learned method uses when none is named: the trained one
+ * (`<method>` folder, e.g. resources/models/cirim) when installed, else the
+ * method's own default (its smoke model). Returns the default unchanged when
+ * the trained folder is absent or broken.
+ */
+export function preferredModel(method: string, fallback: string, root?: string): string {
+  try {
+    loadModel(method, root);
+    return method;
+  } catch {
+    return fallback;
+  }
+}
