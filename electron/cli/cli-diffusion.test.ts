@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(SMOKE) || !existsSync(CH2))('recon --method diffusio
   it('samples twice with CFG, writes the image, the SD map and the provenance; the same seed gives the same bytes', async () => {
     const args = (out: string) => [
       'recon', CH2, '--slices', '90', '--mask', 'equispaced-fraction', '--accel', '4', '--seed', '3',
-      '--method', 'diffusion', '--provider', 'cpu', '--steps', '5', '--samples', '2', '--guidance', 'cfg', '--guidance-scale', '1.5',
+      '--method', 'diffusion', '--model', 'diffusion-smoke', '--provider', 'cpu', '--steps', '5', '--samples', '2', '--guidance', 'cfg', '--guidance-scale', '1.5',
       '--class', 'auto', '--eta', '0.5', '--dc', 'hard', '--schedule', 'uniform', '--out', join(tmp, out), '--json', '--quiet',
     ];
     const r = await runCli(args('a'));
