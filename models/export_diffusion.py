@@ -24,7 +24,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from export_onnx import NORMALISATION, ROOT, git_commit, training_split  # noqa: E402
+from export_onnx import NORMALISATION, ROOT, git_commit, training_split, write_golden  # noqa: E402
 from recon_models.diffusion import BETA_END, BETA_START, CLASSES, PAD_MULTIPLE, T_STEPS, alphas_cumprod  # noqa: E402
 
 OPSET = 13
@@ -75,14 +75,7 @@ def _write(out_root: str, name: str, model, order: list, feeds: dict, outputs: l
                           dynamic_axes=dyn, opset_version=OPSET, do_constant_folding=True)
         import onnx
         check_graph(os.path.join(tmp, "model.onnx"), feeds, outputs)
-        os.makedirs(os.path.join(tmp, "golden"))
-        g_in, g_out = {}, {}
-        for n in order:
-            np.save(os.path.join(tmp, "golden", f"input_{n}.npy"), feeds[n])
-            g_in[n] = f"golden/input_{n}.npy"
-        for o, t in zip(outputs, outs):
-            np.save(os.path.join(tmp, "golden", f"output_{o['name']}.npy"), t.numpy().astype(np.float32))
-            g_out[o["name"]] = f"golden/output_{o['name']}.npy"
+        g_in, g_out = write_golden(tmp, order, feeds, outputs, outs)
         dest = os.path.join(out_root, name)
         old = os.path.join(dest, "manifest.json")
         if os.path.exists(old) and manifest.get("architecture") == "diffusion":

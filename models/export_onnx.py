@@ -178,14 +178,7 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
                           dynamic_axes={k: v for k, v in dyn.items() if v}, opset_version=OPSET, do_constant_folding=True)
         import onnx
         onnx.checker.check_model(onnx.load(os.path.join(tmp, "model.onnx")))
-        os.makedirs(os.path.join(tmp, "golden"))
-        g_in, g_out = {}, {}
-        for n in order:
-            np.save(os.path.join(tmp, "golden", f"input_{n}.npy"), feeds[n])
-            g_in[n] = f"golden/input_{n}.npy"
-        for o, t in zip(outputs, outs):
-            np.save(os.path.join(tmp, "golden", f"output_{o['name']}.npy"), t.numpy().astype(np.float32))
-            g_out[o["name"]] = f"golden/output_{o['name']}.npy"
+        g_in, g_out = write_golden(tmp, order, feeds, outputs, outs)
         manifest = {
             "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
             "description": DESCRIPTIONS[kind], "config": cfg.to_dict(),
@@ -210,6 +203,20 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_golden(folder: str, order: list, feeds: dict, outputs: list, outs) -> tuple[dict, dict]:
+    """golden/input_<name>.npy and golden/output_<name>.npy in folder; returns the manifest's
+    (inputs, outputs) maps of name -> relative file (shared with export_diffusion.py)."""
+    os.makedirs(os.path.join(folder, "golden"))
+    g_in, g_out = {}, {}
+    for n in order:
+        np.save(os.path.join(folder, "golden", f"input_{n}.npy"), feeds[n])
+        g_in[n] = f"golden/input_{n}.npy"
+    for o, t in zip(outputs, outs):
+        np.save(os.path.join(folder, "golden", f"output_{o['name']}.npy"), t.numpy().astype(np.float32))
+        g_out[o["name"]] = f"golden/output_{o['name']}.npy"
+    return g_in, g_out
 
 
 def training_split() -> dict:

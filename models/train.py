@@ -144,6 +144,15 @@ def _log(path: str, rec: dict) -> None:
         f.write(line + "\n")
 
 
+def log_progress(log: str, step: int, steps: int, every: int, losses: list, t0: float) -> None:
+    """Every `every` steps (and at the last): mean loss of the last `every` steps, elapsed s, s/step
+    (shared with train_diffusion.py)."""
+    if step % every == 0 or step == steps:
+        n = min(len(losses), every)
+        _log(log, {"step": step, "loss": float(np.mean(losses[-n:])), "s": round(time.time() - t0, 1),
+                   "s_per_step": round((time.time() - t0) / len(losses), 3)})
+
+
 def train(a) -> dict:
     torch.set_num_threads(a.threads)
     try:  # the inter-op pool would otherwise add threads beyond --threads on a shared machine
@@ -184,10 +193,7 @@ def train(a) -> dict:
         opt.step()
         step += 1
         losses.append(float(loss))
-        if step % a.log_every == 0 or step == a.steps:
-            n = min(len(losses), a.log_every)
-            _log(log, {"step": step, "loss": float(np.mean(losses[-n:])), "s": round(time.time() - t0, 1),
-                       "s_per_step": round((time.time() - t0) / len(losses), 3)})
+        log_progress(log, step, a.steps, a.log_every, losses, t0)
         if step % a.ckpt_every == 0 or step == a.steps:
             tmp = ckpt + ".tmp"
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "config": cfg.to_dict(), "kind": a.model,

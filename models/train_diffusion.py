@@ -50,6 +50,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scipy.ndimage import gaussian_filter  # noqa: E402
+from train import _log, log_progress  # noqa: E402  (JSON-lines log, shared with the unrolled models' trainer)
 
 from recon_models.data import HELD_OUT, augment, bart_scale, center_crop_pad, smooth_phase, split, zoom_to_fit  # noqa: E402
 from recon_models.diffusion import (CLASSES, PAD_MULTIPLE, Classifier, ClassifierConfig, Denoiser, DenoiserConfig,  # noqa: E402
@@ -162,13 +163,6 @@ def load_checkpoint(path: str):
     return st["kind"], model, cfg, st
 
 
-def _log(path: str, rec: dict) -> None:
-    line = json.dumps(rec)
-    print(line, flush=True)
-    with open(path, "a") as f:
-        f.write(line + "\n")
-
-
 def train(a) -> dict:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -213,10 +207,7 @@ def train(a) -> dict:
         opt.step()
         step += 1
         losses.append(float(loss))
-        if step % a.log_every == 0 or step == a.steps:
-            n = min(len(losses), a.log_every)
-            _log(log, {"step": step, "loss": float(np.mean(losses[-n:])), "s": round(time.time() - t0, 1),
-                       "s_per_step": round((time.time() - t0) / len(losses), 3)})
+        log_progress(log, step, a.steps, a.log_every, losses, t0)
         if step % a.ckpt_every == 0 or step == a.steps:
             extra = {}
             if a.kind == "classifier" and step == a.steps:
