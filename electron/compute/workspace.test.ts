@@ -160,7 +160,7 @@ describe('compute host workspace (child_process.fork)', () => {
     const mid = Math.floor(d.slices / 2);
     const { jobIds } = await host.call('submit', {
       datasetId: niftiId, acquisition: acq4x, slices: [mid, mid + 1],
-      jobs: [{ method: 'diffusion', options: { model: 'diffusion-smoke', steps: 5, samples: 2 } }, { method: 'zero-filled', options: {} }],
+      jobs: [{ method: 'diffusion', options: { model: 'diffusion-smoke', steps: 10, samples: 2 } }, { method: 'zero-filled', options: {} }],
     });
     const [df, zf] = [await finished(jobIds[0]!), await finished(jobIds[1]!)];
     expect(df.state).toBe('done');

@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, ctensor, rtensor } from '../../array';
 import { fft2cBatch } from '../../fft';
 import { checkGolden } from '../../learned/golden';
@@ -37,7 +39,7 @@ function problem(mask: (ky: number, kx: number) => boolean, seed = 1): { input: 
  * must reproduce for 'cfg' and 'gfcg' given the rules written in guidance.ts.
  */
 function referenceDdim(model: DiffusionModel, input: ReconInput, v: number, offset: number, W: number[][], b: number[],
-  o: { steps: number; seed: number; guidance: 'cfg' | 'gfcg'; w: number; target: number }): Float32Array {
+  o: { steps: number; seed: number; guidance: 'cfg' | 'gfcg'; w: number; target: number; eta?: number }): Float32Array {
   const n = N * N, mask = input.mask.data, ts = uniformSchedule(1000, o.steps);
   const y = Float32Array.from(input.kspace.data, (k, i) => k * mask[i >> 1]!);
   const zf = fft2cBatch(y, 1, N, N, true);
@@ -69,8 +71,10 @@ function referenceDdim(model: DiffusionModel, input: ReconInput, v: number, offs
     kspaceConsistency(x0, y, mask, N, N, 1);
     x0c = Float32Array.from(x0);
     if (j === ts.length - 1) break;
-    const cPrev = Math.sqrt(abPrev), cDir = Math.sqrt(1 - abPrev);
-    x = x.map((xi, i) => cPrev * x0[i]! + cDir * ((xi - a * x0[i]!) / bb));
+    // DDIM σ written out here (not ddimSigma) so that a slip in either copy shows.
+    const sg = (o.eta ?? 0) * Math.sqrt(((1 - abPrev) / (1 - ab)) * (1 - ab / abPrev));
+    const cPrev = Math.sqrt(abPrev), cDir = Math.sqrt(1 - abPrev - sg * sg);
+    x = x.map((xi, i) => cPrev * x0[i]! + cDir * ((xi - a * x0[i]!) / bb) + (sg > 0 ? sg * rng.normal() : 0));
   }
   return x0c.map((z) => z * scale);
 }
@@ -152,6 +156,7 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
     B = made.b;
     model = await openDiffusionModel('gauss', { modelsDir: root, providers: ['cpu'] });
   }, 60_000);
+  afterAll(() => { if (root) rmSync(root, { recursive: true, force: true }); });
 
   it('the fixture passes its own golden check', async () => {
     expect((await checkGolden(`${root}/gauss`)).ok).toBe(true);
@@ -194,7 +199,17 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
   it('partial sampling: sampled k-space matches the data, samples > 1 give an SD map, seeds reproduce', async () => {
     const { input } = problem((ky) => ky % 2 === 0 || Math.abs(ky - 16) < 3);
     const progress: number[] = [];
-    const a = await reconDiffusionWith(model, input, { steps: 8, samples: 3, seed: 7 }, { onProgress: (p) => progress.push(p.fraction) });
+    const previews: number[] = [];
+    const history: number[] = [];
+    const a = await reconDiffusionWith(model, input, { steps: 8, samples: 3, seed: 7 }, {
+      onProgress: (p) => progress.push(p.fraction),
+      onPreview: (_s, mag, ny, nx) => { expect([ny, nx, mag.length]).toEqual([N, N, N * N]); previews.push(Math.max(...mag)); },
+      onHistory: (rows) => history.push(...rows.map((r) => r.iteration)),
+    });
+    expect(previews).toHaveLength(24);
+    expect(previews.every((m) => m > 0 && Number.isFinite(m))).toBe(true);
+    expect(history).toEqual([1, 2, 3, 4, 5, 6, 7, 8]); // one row per step of the first sample
+    expect(a.history.every((r) => r.psnr !== undefined && r.elapsedMs >= 0)).toBe(true);
     const b = await reconDiffusionWith(model, input, { steps: 8, samples: 3, seed: 7 });
     const c = await reconDiffusionWith(model, input, { steps: 8, samples: 3, seed: 8 });
     expect(Array.from(a.image.data)).toEqual(Array.from(b.image.data));
@@ -237,6 +252,11 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
     expect(pairs).toEqual(Array.from({ length: 6 }, () => [1, 3]));
     const want = referenceDdim(model, input, 0.04, 0.5, W, B, { steps: 6, seed: 3, guidance: 'cfg', w: 2.5, target: 1 });
     expect(relErr(r.complex!.data, want)).toBeLessThan(1e-4);
+    // stochastic DDIM (η > 0) follows the same rule with σ_t z added after each step
+    const r7 = await reconDiffusionWith(model, input, { steps: 6, seed: 3, guidance: 'cfg', guidanceScale: 2.5, class: 'coronal', clip: 0, schedule: 'uniform', eta: 0.7 });
+    const want7 = referenceDdim(model, input, 0.04, 0.5, W, B, { steps: 6, seed: 3, guidance: 'cfg', w: 2.5, target: 1, eta: 0.7 });
+    expect(relErr(r7.complex!.data, want7)).toBeLessThan(1e-4);
+    expect(relErr(r7.complex!.data, want)).toBeGreaterThan(1e-3);
     // and the guidance is not a no-op: w = 1 (plain conditional) gives another image
     const plain = await reconDiffusionWith(model, input, { steps: 6, seed: 3, guidance: 'cfg', guidanceScale: 1, class: 'coronal', clip: 0, schedule: 'uniform' });
     expect(relErr(plain.complex!.data, want)).toBeGreaterThan(1e-3);
@@ -317,6 +337,24 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
     };
     const r = await reconDiffusionWith(model, input, { steps: 5, cgIters: 5, clip: 0 });
     expect(relErr(r.complex!.data, image)).toBeLessThan(1e-3);
+  });
+
+  it('the manifest\'s searched schedule is used for its step count; a bad manifest schedule is refused on opening', async () => {
+    expect(model.schedules.get(5)).toEqual([999, 700, 400, 100, 0]);
+    const { input } = problem((ky) => ky % 2 === 0);
+    const r = await reconDiffusionWith(model, input, { steps: 5 });
+    expect(r.options).toMatchObject({ timesteps: [999, 700, 400, 100, 0], scheduleSource: 'searched' });
+    const u = await reconDiffusionWith(model, input, { steps: 10 });
+    expect(r.notes.join(' ')).toMatch(/5 DDIM steps \(searched\)/);
+    expect(u.options.scheduleSource).toMatch(/uniform \(no searched schedule/);
+    for (const [bad, re] of [[{ '5': [0, 400, 700, 900, 999] }, /strictly descending/], [{ '5': [999, 500, 0] }, /has 3 timesteps/], [{ '3': [1200, 500, 0] }, /not an integer timestep in 0\.\.999/]] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'recon-diffusion-bad-'));
+      cpSync(join(root, 'gauss'), join(dir, 'gauss'), { recursive: true });
+      const man = JSON.parse(readFileSync(join(dir, 'gauss', 'manifest.json'), 'utf8'));
+      writeFileSync(join(dir, 'gauss', 'manifest.json'), JSON.stringify({ ...man, schedules: bad }));
+      await expect(openDiffusionModel('gauss', { modelsDir: dir, providers: ['cpu'] })).rejects.toThrow(re);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a model of another architecture is refused by name', async () => {

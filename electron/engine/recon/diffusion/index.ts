@@ -15,7 +15,8 @@ const choice = (value: string, label = value) => ({ value, label });
 
 export const diffusionOptionFields: OptionFieldSpec[] = [
   ...learnedOptionFields('diffusion-smoke', ['diffusion-smoke']),
-  { key: 'steps', label: 'Steps', help: 'DDIM steps (10-100 usual; a searched schedule is used when the model ships one for this count)', type: 'integer', default: 20, min: 5, max: 100 },
+  // The UI offers 10..100; the engine and the CLI also take 5 (searched 5-step schedules, quick checks).
+  { key: 'steps', label: 'Steps', help: 'DDIM steps; a searched schedule is used when the model ships one for this count', type: 'integer', default: 20, min: 10, max: 100 },
   { key: 'guidance', label: 'Guidance', type: 'enum', default: 'none', choices: [choice('none', 'none (unconditional)'), choice('cfg', 'classifier-free'), choice('gfcg', 'gradient-free classifier')] },
   { key: 'guidanceScale', label: 'Guidance scale', type: 'number', default: 2, min: 0, max: 10, step: 0.1, visibleWhen: { key: 'guidance', values: ['cfg', 'gfcg'] } },
   { key: 'class', label: 'Class', help: 'slice orientation the prior is conditioned on; auto = the classifier reads the zero-filled image', type: 'enum', default: 'auto', choices: [choice('auto'), choice('axial'), choice('coronal'), choice('sagittal')], visibleWhen: { key: 'guidance', values: ['cfg', 'gfcg'] } },

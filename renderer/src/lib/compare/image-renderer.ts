@@ -102,12 +102,20 @@ vec3 diverging(float t) {
   vec3 red = vec3(178.0, 24.0, 43.0) / 255.0;
   return t < 0.5 ? mix(blue, vec3(1.0), t / 0.5) : mix(vec3(1.0), red, (t - 0.5) / 0.5);
 }
+// The sequential map (window-level.ts sequentialRgb): cubehelix, same parameters.
+vec3 sequential(float t) {
+  float phi = 6.283185307 * (0.5 / 3.0 - 1.0 * t);
+  float a = 1.2 * t * (1.0 - t) / 2.0;
+  float c = cos(phi);
+  float s = sin(phi);
+  return clamp(vec3(t) + a * vec3(-0.14861 * c + 1.78277 * s, -0.29227 * c - 0.90649 * s, 1.97294 * c), 0.0, 1.0);
+}
 void main() {
   float v = texture(u_tex, v_uv).r;
   // NaN (masked or missing) draws black, never a colour.
   if (!(v == v)) { o = vec4(0.0, 0.0, 0.0, 1.0); return; }
   float t = clamp((v - u_lo) * u_scale, 0.0, 1.0);
-  o = vec4(u_cmap == 1 ? diverging(t) : vec3(t), 1.0);
+  o = vec4(u_cmap == 1 ? diverging(t) : u_cmap == 2 ? sequential(t) : vec3(t), 1.0);
 }`;
 
 interface Tex {
@@ -200,7 +208,7 @@ class GlRenderer implements ImageRenderer {
     gl.uniform1i(this.loc.tex, unit);
     gl.uniform1f(this.loc.lo, lo);
     gl.uniform1f(this.loc.scale, d.wl.width > 0 ? 1 / d.wl.width : 0);
-    gl.uniform1i(this.loc.cmap, d.colormap === 'diverging' ? 1 : 0);
+    gl.uniform1i(this.loc.cmap, d.colormap === 'diverging' ? 1 : d.colormap === 'sequential' ? 2 : 0);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
@@ -244,7 +252,7 @@ class Canvas2dRenderer implements ImageRenderer {
   readonly kind = 'canvas2d' as const;
   private ctx: CanvasRenderingContext2D | null;
   private rasters: [Raster, Raster];
-  private luts: Record<Colormap, Uint32Array> = { gray: colormapLut('gray'), diverging: colormapLut('diverging') };
+  private luts: Record<Colormap, Uint32Array> = { gray: colormapLut('gray'), diverging: colormapLut('diverging'), sequential: colormapLut('sequential') };
 
   constructor(private canvas: HTMLCanvasElement) {
     this.ctx = canvas.getContext('2d');

@@ -10,7 +10,8 @@ export interface WindowLevel {
   level: number;
 }
 
-export type Colormap = 'gray' | 'diverging';
+/** gray: magnitudes; diverging: signed differences; sequential: non-negative spreads (the σ map). */
+export type Colormap = 'gray' | 'diverging' | 'sequential';
 
 export type PresetName = 'auto' | 'soft' | 'bright' | 'contrast';
 export const PRESETS: readonly PresetName[] = ['auto', 'soft', 'bright', 'contrast'];
@@ -73,11 +74,56 @@ export function divergingRgb(t: number): [number, number, number] {
   return [Math.round(255 + (end[0] - 255) * a), Math.round(255 + (end[1] - 255) * a), Math.round(255 + (end[2] - 255) * a)];
 }
 
+/**
+ * Parameters of the sequential map: Green's cubehelix (a helix around the
+ * grey diagonal of the RGB cube whose brightness rises linearly), chosen so
+ * that CIE L* still rises at every one of the 256 steps after clamping to the
+ * cube; the test checks that. The shader repeats this formula.
+ */
+export const SEQUENTIAL = { start: 0.5, rotations: -1.0, hue: 1.2 } as const;
+
+/** RGB (0..255) of the sequential dark-to-bright map at t in [0, 1] (0 = black, 1 = white). */
+export function sequentialRgb(t: number): [number, number, number] {
+  const c = t <= 0 ? 0 : t >= 1 ? 1 : t;
+  const phi = 2 * Math.PI * (SEQUENTIAL.start / 3 + SEQUENTIAL.rotations * c);
+  // Colour amplitude vanishes at both ends, so the ramp starts black and ends white.
+  const a = (SEQUENTIAL.hue * c * (1 - c)) / 2;
+  const cos = Math.cos(phi);
+  const sin = Math.sin(phi);
+  const ch = (v: number): number => Math.round(255 * (v <= 0 ? 0 : v >= 1 ? 1 : v));
+  return [ch(c + a * (-0.14861 * cos + 1.78277 * sin)), ch(c + a * (-0.29227 * cos - 0.90649 * sin)), ch(c + a * 1.97294 * cos)];
+}
+
+/** CSS linear-gradient stops of the sequential map, for its colour bar. */
+export function sequentialGradient(stops = 9): string {
+  const parts: string[] = [];
+  for (let i = 0; i < stops; i++) parts.push(`rgb(${sequentialRgb(i / (stops - 1)).join(' ')})`);
+  return `linear-gradient(90deg, ${parts.join(', ')})`;
+}
+
+/**
+ * The σ map's window: 0 up to a high quantile of the finite values (a few
+ * hot pixels at edges would otherwise squeeze the rest into black), never
+ * above `cap` (the volume's maximum) and never zero wide.
+ */
+export function robustWindow(data: Float32Array, quantile = 0.995, cap = Number.POSITIVE_INFINITY): WindowLevel {
+  const finite: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] ?? Number.NaN;
+    if (Number.isFinite(v)) finite.push(v);
+  }
+  finite.sort((x, y) => x - y);
+  const q = finite.length ? (finite[Math.min(finite.length - 1, Math.floor(quantile * (finite.length - 1)))] ?? 0) : 0;
+  let hi = Math.min(q, cap);
+  if (!(hi > 0)) hi = cap > 0 && Number.isFinite(cap) ? cap : 1;
+  return { width: hi, level: hi / 2 };
+}
+
 /** 256 RGBA entries of a colour map, packed as little-endian uint32 for fast writes into ImageData. */
 export function colormapLut(map: Colormap): Uint32Array {
   const lut = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
-    const [r, g, b] = map === 'gray' ? [i, i, i] : divergingRgb(i / 255);
+    const [r, g, b] = map === 'gray' ? [i, i, i] : map === 'diverging' ? divergingRgb(i / 255) : sequentialRgb(i / 255);
     lut[i] = (255 << 24) | (b << 16) | (g << 8) | r;
   }
   return lut;

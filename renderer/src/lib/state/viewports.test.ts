@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addViewport, datasetViewport, MAX_VIEWPORTS, resultViewport, withoutRefs } from './viewports';
+import { addViewport, datasetViewport, MAX_VIEWPORTS, resultViewport, sigmaViewport, withoutRefs } from './viewports';
 
 const ref = datasetViewport({ id: 'd1', name: 'T1' });
 const job = (n: number) => resultViewport({ id: `j${n}`, label: `job ${n}` });
@@ -30,5 +30,14 @@ describe('viewports', () => {
   it('drops the viewports of a removed job', () => {
     const list = [ref, job(1), job(2)];
     expect(withoutRefs(list, (r) => r.kind !== 'dataset' && r.jobId === 'j1').map((v) => v.key)).toEqual(['dataset:d1', 'result:j2']);
+  });
+
+  it('a σ map sits beside its job\'s result and leaves with it', () => {
+    const sigma = sigmaViewport({ id: 'j1', label: 'job 1' });
+    expect(sigma.key).toBe('uncertainty:j1');
+    expect(sigma.ref).toEqual({ kind: 'uncertainty', jobId: 'j1' });
+    const list = addViewport([ref, job(1)], sigma, false);
+    expect(list.map((v) => v.key)).toEqual(['dataset:d1', 'result:j1', 'uncertainty:j1']);
+    expect(withoutRefs(list, (r) => r.kind !== 'dataset' && r.jobId === 'j1').map((v) => v.key)).toEqual(['dataset:d1']);
   });
 });

@@ -8,7 +8,7 @@ import type { DatasetInfo, ImageRef, JobInfo } from '@contracts';
 export const MAX_VIEWPORTS = 6;
 
 export interface ViewportSpec {
-  /** Stable key for {#each}; also the viewport's data-ref (dataset:<id> | result:<jobId>). */
+  /** Stable key for {#each}; also the viewport's data-ref (dataset:<id> | result:<jobId> | uncertainty:<jobId>). */
   key: string;
   ref: ImageRef;
   title: string;
@@ -26,6 +26,12 @@ export function datasetViewport(d: Pick<DatasetInfo, 'id' | 'name'>): ViewportSp
 export function resultViewport(j: Pick<JobInfo, 'id' | 'label'>): ViewportSpec {
   const ref: ImageRef = { kind: 'result', jobId: j.id };
   return { key: refKey(ref), ref, title: j.label };
+}
+
+/** A sampling job's per-pixel standard-deviation map (jobs with `uncertainty`). */
+export function sigmaViewport(j: Pick<JobInfo, 'id' | 'label'>): ViewportSpec {
+  const ref: ImageRef = { kind: 'uncertainty', jobId: j.id };
+  return { key: refKey(ref), ref, title: `${j.label} · σ map` };
 }
 
 /**

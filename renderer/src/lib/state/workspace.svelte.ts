@@ -23,7 +23,8 @@ import type { ConnectionState, WorkspaceClient } from '../api/client';
 import { uploadFiles } from '../api';
 import { NOTICE_MS, pushNotice, type Notice } from './notices';
 import { clampSliceRange, defaultSliceRange } from './slice-range';
-import { addViewport, datasetViewport, resultViewport, withoutRefs, type ViewportSpec } from './viewports';
+import { addViewport, datasetViewport, resultViewport, sigmaViewport, withoutRefs, type ViewportSpec } from './viewports';
+import { downloadBytes, sigmaFileName, sigmaNifti } from '../export/sigma-export';
 
 export type { ViewportSpec };
 
@@ -61,6 +62,8 @@ export class Workspace {
   loaded = $state(false);
   /** Calls in flight that the user waits on (open, upload), for a busy indicator. */
   busy = $state(0);
+  /** Job ids whose σ map is being gathered for saving (the button waits meanwhile). */
+  savingSigma = $state<Record<string, true>>({});
 
   selectedDataset = $derived(this.datasets.find((d) => d.id === this.selectedDatasetId));
   jobList = $derived(Object.values(this.jobs));
@@ -372,6 +375,30 @@ export class Workspace {
     if (!job) return;
     if (job.datasetId !== this.selectedDatasetId) this.select(job.datasetId);
     this.viewports = addViewport(this.viewports, resultViewport(job), true);
+  }
+
+  /** Puts a sampling job's σ map into the comparison, like showInCompare does its result. */
+  showSigma(jobId: string): void {
+    const job = this.jobs[jobId];
+    if (!job?.uncertainty) return;
+    if (job.datasetId !== this.selectedDatasetId) this.select(job.datasetId);
+    this.viewports = addViewport(this.viewports, sigmaViewport(job), true);
+  }
+
+  /** Downloads a job's σ map, every reconstructed slice at full resolution, as a float32 NIfTI. */
+  async saveSigma(jobId: string): Promise<void> {
+    const job = this.jobs[jobId];
+    if (!job?.uncertainty || this.savingSigma[jobId]) return;
+    this.savingSigma[jobId] = true;
+    try {
+      const spacing = this.datasets.find((d) => d.id === job.datasetId)?.spacing;
+      const bytes = await sigmaNifti((ref, index) => this.client.call('slice', { ref, index }), job.id, job.slices[0], job.slices[1], job.label, spacing);
+      downloadBytes(bytes, sigmaFileName(job.label));
+    } catch (e) {
+      this.notify('error', `Could not save the σ map of ${job.label}: ${errorText(e)}`);
+    } finally {
+      delete this.savingSigma[jobId];
+    }
   }
 
   removeViewport(key: string): void {
