@@ -153,6 +153,17 @@ def log_progress(log: str, step: int, steps: int, every: int, losses: list, t0: 
                    "s_per_step": round((time.time() - t0) / len(losses), 3)})
 
 
+def coil_counts(text) -> list[int]:
+    """--coils "1" or "1,8": the coil counts batches cycle through."""
+    try:
+        counts = [int(c) for c in str(text).split(",") if c.strip()]
+    except ValueError:
+        raise SystemExit(f"--coils {text!r}: expected coil counts such as 1 or 1,8")
+    if not counts or any(c < 1 or c > 64 for c in counts):
+        raise SystemExit(f"--coils {text!r}: coil counts must be 1..64")
+    return counts
+
+
 def train(a) -> dict:
     torch.set_num_threads(a.threads)
     try:  # the inter-op pool would otherwise add threads beyond --threads on a shared machine
@@ -181,7 +192,9 @@ def train(a) -> dict:
         raise SystemExit(f"--crop {a.crop} must be a multiple of {cfg.pad_multiple} for a U-Net with {cfg.pools} pools")
     fh = torch.from_numpy(dft_matrix(a.crop))
     # One mask per batch (the mask input is shared across the batch, as in the engine).
-    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, a.coils, a.max_per_volume) for i, m in enumerate(DEFAULT_MASKS)]
+    # One stream per (mask, coil count): a batch shares both; batches cycle through every pair.
+    pairs = [(m, c) for c in coil_counts(a.coils) for m in DEFAULT_MASKS]
+    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume) for i, (m, c) in enumerate(pairs)]
     t0 = time.time()
     losses: list[float] = []
     while step < a.steps:
@@ -216,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--chans", type=int, help="U-Net: channels of the first level")
     ap.add_argument("--pools", type=int, help="U-Net: pooling levels")
     ap.add_argument("--unet-out", choices=("complex", "magnitude"), default="complex")
-    ap.add_argument("--coils", type=int, default=1)
+    ap.add_argument("--coils", default="1", help="coil count(s) of the simulated acquisitions, e.g. 1 or 1,8 (batches alternate)")
     ap.add_argument("--loss", choices=("l1", "ssim-l1"), default="ssim-l1", help="per-image loss (default L1 + 1-SSIM)")
     ap.add_argument("--lr", type=float)
     ap.add_argument("--seed", type=int, default=0)

@@ -48,6 +48,18 @@ describe.skipIf(!existsSync(SMOKE) || !existsSync(CH2))('recon --method diffusio
     }
   }, 120_000);
 
+  it('--init cs --start F: refines a CS reconstruction from t = F·T and records it', async () => {
+    const out = join(tmp, 'init-cs');
+    const r = await runCli(['recon', CH2, '--slices', '90', '--mask', 'equispaced-fraction', '--accel', '4', '--seed', '3', '--method', 'diffusion',
+      '--model', 'diffusion-smoke', '--provider', 'cpu', '--steps', '5', '--start', '0.1', '--init', 'cs', '--init-lambda', '0.004', '--init-iters', '10',
+      '--out', out, '--json', '--quiet']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const prov = JSON.stringify(JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8')));
+    for (const want of ['"init":"cs"', '"initLambda":0.004', '"initIters":10', '"start":0.1', '"timesteps":[100,75,50,25,0]']) expect(prov).toContain(want);
+    expect(prov).toMatch(/start: L1-wavelet CS \(λ 0.004, 10 FISTA iterations\) diffused to t = 100 /);
+  }, 120_000);
+
   it('rejects bad diffusion flags with exit code 2 and a specific message', async () => {
     const bad = async (extra: string[], re: RegExp) => {
       const r = await runCli(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra]);
@@ -60,11 +72,14 @@ describe.skipIf(!existsSync(SMOKE) || !existsSync(CH2))('recon --method diffusio
     await bad(['--method', 'diffusion', '--schedule', 'cosine'], /--schedule must be searched, uniform/);
     await bad(['--method', 'diffusion', '--eta', '2'], /--eta/);
     await bad(['--method', 'cs', '--samples', '4'], /--samples applies to --method diffusion only/);
+    await bad(['--method', 'diffusion', '--init', 'bart'], /--init must be zero-filled, cs/);
+    await bad(['--method', 'diffusion', '--init-iters', '0'], /--init-iters/);
+    await bad(['--method', 'cs', '--init', 'cs'], /--init applies to --method diffusion only/);
   });
 
   it('documents the diffusion flags in recon --help', async () => {
     const r = await runCli(['recon', '--help']);
     const help = r.out.join('\n');
-    for (const flag of ['--steps K', '--guidance none|cfg|gfcg', '--samples N', '--eta X', '--dc hard|soft', '--schedule searched|uniform', '--class NAME|auto']) expect(help).toContain(flag);
+    for (const flag of ['--steps K', '--guidance none|cfg|gfcg', '--samples N', '--eta X', '--dc hard|soft', '--schedule searched|uniform', '--class NAME|auto', '--init zero-filled|cs']) expect(help).toContain(flag);
   });
 });

@@ -48,7 +48,10 @@ Diffusion (--method diffusion; guided DDIM with data consistency at every step):
   --noise SIGMA           soft: k-space noise SD in scaled units (default: estimated)
   --schedule searched|uniform   timestep schedule (default searched)
   --cg-iters N            multi-coil consistency CG iterations per step (default 5)
-  --start F               uniform schedules start at F·T from the noised zero-filled image (default 1: pure noise)
+  --start F               start at F·T from the noised start image, uniform steps (default 1: pure noise)
+  --init zero-filled|cs   start image for --start < 1 (cs: L1-wavelet FISTA first; default zero-filled)
+  --init-lambda L         --init cs: λ of that CS run (default 0.005)
+  --init-iters N          --init cs: its FISTA iterations (default 30)
 Compressed sensing (--method cs; BART pics-like, data scaled as BART so λ carries over):
   --reg wavelet|tv        regulariser (default wavelet: L1 of db4 wavelets)
   --lambda L              regularisation weight, as bart pics -r (default 0.01)
@@ -116,10 +119,13 @@ export const LEARNED_OPTIONS = {
   schedule: { type: 'string' },
   'cg-iters': { type: 'string' },
   start: { type: 'string' },
+  init: { type: 'string' },
+  'init-lambda': { type: 'string' },
+  'init-iters': { type: 'string' },
 } as const;
 
 const LEARNED_METHODS = ['cirim', 'rim', 'unet', 'diffusion'];
-const DIFFUSION_FLAGS = ['steps', 'guidance', 'guidance-scale', 'class', 'samples', 'sample-seed', 'eta', 'dc', 'noise', 'schedule', 'cg-iters', 'start'] as const;
+const DIFFUSION_FLAGS = ['steps', 'guidance', 'guidance-scale', 'class', 'samples', 'sample-seed', 'eta', 'dc', 'noise', 'schedule', 'cg-iters', 'start', 'init', 'init-lambda', 'init-iters'] as const;
 
 /** Options of the learned methods from flags; refused (not ignored) for methods they do not apply to. */
 export function learnedOptionsFromArgs(values: Record<string, string | boolean | undefined>, method: string): Record<string, unknown> {
@@ -145,6 +151,7 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
   pick('guidance', 'guidance', ['none', 'cfg', 'gfcg']);
   pick('dc', 'dc', ['hard', 'soft']);
   pick('schedule', 'schedule', ['searched', 'uniform']);
+  pick('init', 'init', ['zero-filled', 'cs']);
   if (values.class !== undefined) {
     if (typeof values.class !== 'string' || values.class === '') throw new UsageError('--class needs a class name or auto');
     o.class = values.class;
@@ -163,6 +170,8 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
   num('noise', 'noise', { min: 0 });
   num('cg-iters', 'cgIters', { integer: true, min: 1, max: 1000 });
   num('start', 'start', { gt: 0, max: 1 });
+  num('init-lambda', 'initLambda', { min: 0 });
+  num('init-iters', 'initIters', { integer: true, min: 1, max: 1000 });
   return o;
 }
 

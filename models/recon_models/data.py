@@ -98,9 +98,17 @@ def center_crop_pad(img: np.ndarray, h: int, w: int) -> np.ndarray:
     return out
 
 
-def augment(img: np.ndarray, rng: np.random.Generator, max_deg: float = 10.0) -> np.ndarray:
-    """Random flips, a small rotation and an intensity scale in [0.8, 1.25]."""
+def augment(img: np.ndarray, rng: np.random.Generator, max_deg: float = 10.0, transpose: float = 0.0) -> np.ndarray:
+    """Random flips, a transpose with probability `transpose`, a small rotation
+    and an intensity scale in [0.8, 1.25].
+
+    The transpose matters for the unrolled models: 1D masks undersample rows
+    (ky), so without it every training slice meets the phase-encode direction
+    the same way (left-right for the axial training slices), while a scan in
+    the app may be stored either way round (the held-out volume is)."""
     from scipy.ndimage import rotate
+    if transpose > 0 and rng.random() < transpose:
+        img = img.T
     if rng.random() < 0.5:
         img = img[:, ::-1]
     if rng.random() < 0.5:
@@ -209,12 +217,14 @@ def zoom_to_fit(img: np.ndarray, crop: int, rng: np.random.Generator, p: float =
     return np.ascontiguousarray(zoom(img, f, order=1), dtype=np.float32) if f < 0.999 else img
 
 
-def training_stream(crop: int, mcfgs: list[MaskConfig], seed: int, coils: int = 1, max_per_volume: int | None = None):
+def training_stream(crop: int, mcfgs: list[MaskConfig], seed: int, coils: int = 1, max_per_volume: int | None = None,
+                    transpose: float = 0.5):
     """Endless generator of augmented training Samples from the training subjects
-    (flips, rotation, intensity, zoom-to-fit so crops include air, synthetic phase)."""
+    (flips, transposes, rotation, intensity, zoom-to-fit so crops include air,
+    synthetic phase)."""
     rng = np.random.default_rng(seed)
     pool = slices_for(split()["train"], max_per_volume)
     while True:
         img = pool[int(rng.integers(len(pool)))]
-        img = center_crop_pad(zoom_to_fit(augment(img, rng), crop, rng), crop, crop)
+        img = center_crop_pad(zoom_to_fit(augment(img, rng, transpose=transpose), crop, rng), crop, crop)
         yield simulate(img, mcfgs[int(rng.integers(len(mcfgs)))], rng, coils, max_phase=rng.uniform(0, np.pi))

@@ -110,6 +110,10 @@ describe('schedules', () => {
     expect(pickSchedule(model, { ...diffusionDefaults, steps: 5 })).toEqual({ timesteps: [999, 700, 400, 100, 0], source: 'searched' });
     expect(pickSchedule(model, { ...diffusionDefaults, steps: 5, schedule: 'uniform' }).timesteps).toEqual(uniformSchedule(1000, 5));
     expect(pickSchedule(model, { ...diffusionDefaults, steps: 10 }).source).toMatch(/uniform \(no searched/);
+    // Searched schedules start from noise: a later start is uniform from there, and says so.
+    const late = pickSchedule(model, { ...diffusionDefaults, steps: 5, start: 0.3 });
+    expect(late.timesteps).toEqual(uniformSchedule(1000, 5, 0.3));
+    expect(late.source).toMatch(/uniform from t = 0.3·T/);
   });
   it('DDIM σ is 0 at η = 0 and the DDPM posterior SD at η = 1', () => {
     expect(ddimSigma(0.5, 0.8, 0)).toBe(0);
@@ -225,6 +229,33 @@ describe.skipIf(!havePythonOnnx())('the sampler through real ONNX sessions (anal
     let err = 0, ref = 0;
     for (let p = 0; p < N * N; p++) if (input.mask.data[p]) { err += (X[2 * p]! - input.kspace.data[2 * p]!) ** 2 + (X[2 * p + 1]! - input.kspace.data[2 * p + 1]!) ** 2; ref += input.kspace.data[2 * p]! ** 2 + input.kspace.data[2 * p + 1]! ** 2; }
     expect(Math.sqrt(err / ref)).toBeLessThan(1e-4);
+  });
+
+  it('init cs: the chain starts from the CS reconstruction diffused to start·T, so the result moves by what CS filled in', async () => {
+    const { input } = problem((ky) => ky % 3 === 0 || Math.abs(ky - 16) < 3);
+    const { reconCs } = await import('../cs');
+    const cs = await reconCs(input, { reg: 'wavelet', lambda: 0.005, iters: 30, seed: 3 });
+    const opts = { steps: 5, start: 0.02, clip: 0, seed: 3 } as const;
+    const fromCs = await reconDiffusionWith(model, input, { ...opts, init: 'cs' });
+    const fromZf = await reconDiffusionWith(model, input, { ...opts, init: 'zero-filled' });
+    expect(fromCs.notes.join('\n')).toMatch(/start: L1-wavelet CS \(λ 0.005, 30 FISTA iterations\) diffused to t = 20 /);
+    expect(fromZf.notes.join('\n')).toMatch(/start: zero-filled image diffused to t = 20 /);
+    expect(uniformSchedule(1000, 5, 0.02)[0]).toBe(20);
+    // Same seed, same noise: with this Gaussian prior the chain is affine in its start image,
+    // so the two results differ by a (shrunk) copy of CS − zero-filled, the part CS filled in.
+    const zfImg = fft2cBatch(Float32Array.from(input.kspace.data, (k, i) => k * input.mask.data[i >> 1]!), 1, N, N, true);
+    const d = fromCs.complex!.data.map((v, i) => v - fromZf.complex!.data[i]!);
+    const e = cs.complex!.data.map((v, i) => v - zfImg[i]!);
+    let de = 0, dd = 0, ee = 0;
+    for (let i = 0; i < d.length; i++) { de += d[i]! * e[i]!; dd += d[i]! * d[i]!; ee += e[i]! * e[i]!; }
+    expect(Math.sqrt(dd / ee)).toBeGreaterThan(0.5);
+    expect(de / Math.sqrt(dd * ee)).toBeGreaterThan(0.9);
+    expect(Math.sqrt(dd / ee)).toBeLessThan(1.05);
+    // From pure noise the start image is irrelevant: said, not silently ignored.
+    const noisy = await reconDiffusionWith(model, input, { steps: 5, init: 'cs', schedule: 'uniform' });
+    expect(noisy.notes.join('\n')).toMatch(/init cs has no effect with start = 1/);
+    await expect(reconDiffusionWith(model, input, { steps: 5, init: 'bart' as never })).rejects.toThrow(/init must be zero-filled or cs/);
+    await expect(reconDiffusionWith(model, input, { steps: 5, initIters: 0 })).rejects.toThrow(/initIters/);
   });
 
   it('guidance changes the result; CFG batches the conditional/unconditional pair in one call; GFCG reads the classifier', async () => {

@@ -52,15 +52,25 @@ export interface DiffusionOptions extends LearnedModelOptions {
   cgIters: number;
   /** x̂0 magnitude clip, in multiples of the zero-filled image's maximum (0 = no clipping). */
   clip: number;
-  /** Uniform schedules: fraction of T to start from (1 = pure noise; < 1 starts from the noised zero-filled image). */
+  /** Fraction of T to start from: 1 = pure noise; below 1 the chain starts from the initial image diffused to that level (uniform schedule). */
   start: number;
+  /**
+   * The image the chain starts from when start < 1 (come-closer-diffuse-faster,
+   * Chung et al., CVPR 2022, start from a cheap estimate rather than from noise):
+   * the zero-filled image, or a compressed-sensing reconstruction (L1-wavelet,
+   * FISTA, `initLambda`, `initIters`), so the prior refines CS instead of
+   * re-deriving it.
+   */
+  init: 'zero-filled' | 'cs';
+  initLambda: number;
+  initIters: number;
   /** Explicit descending timesteps (overrides steps/schedule; the schedule search uses this). */
   timesteps?: number[];
 }
 
 export const diffusionDefaults: DiffusionOptions = {
   model: 'diffusion-smoke', steps: 20, eta: 0, guidance: 'none', guidanceScale: 2, class: 'auto', samples: 1, seed: 0,
-  dc: 'hard', noise: 0, schedule: 'searched', cgIters: 5, clip: 1.5, start: 1,
+  dc: 'hard', noise: 0, schedule: 'searched', cgIters: 5, clip: 1.5, start: 1, init: 'zero-filled', initLambda: 0.005, initIters: 30,
 };
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -76,6 +86,9 @@ export function checkDiffusionOptions(o: DiffusionOptions): void {
   if (!(o.noise >= 0)) throw new RangeError(`diffusion: noise must be >= 0, got ${o.noise}`);
   if (o.schedule !== 'searched' && o.schedule !== 'uniform') throw new RangeError(`diffusion: schedule must be searched or uniform, got "${String(o.schedule)}"`);
   if (!(o.start > 0 && o.start <= 1)) throw new RangeError(`diffusion: start must be in (0, 1], got ${o.start}`);
+  if (o.init !== 'zero-filled' && o.init !== 'cs') throw new RangeError(`diffusion: init must be zero-filled or cs, got "${String(o.init)}"`);
+  if (!(o.initLambda >= 0 && Number.isFinite(o.initLambda))) throw new RangeError(`diffusion: initLambda must be a finite number >= 0, got ${o.initLambda}`);
+  if (!(Number.isInteger(o.initIters) && o.initIters >= 1 && o.initIters <= 1000)) throw new RangeError(`diffusion: initIters must be an integer in 1..1000, got ${o.initIters}`);
   if (!(o.clip >= 0 && Number.isFinite(o.clip))) throw new RangeError(`diffusion: clip must be a finite number >= 0, got ${o.clip}`);
   if (!(Number.isInteger(o.cgIters) && o.cgIters >= 1)) throw new RangeError(`diffusion: cgIters must be a positive integer, got ${o.cgIters}`);
 }
@@ -83,9 +96,11 @@ export function checkDiffusionOptions(o: DiffusionOptions): void {
 /** The timesteps a run uses and where they came from. */
 export function pickSchedule(model: Pick<DiffusionModel, 'T' | 'schedules'>, o: DiffusionOptions): { timesteps: number[]; source: string } {
   if (o.timesteps) return { timesteps: validateSchedule(o.timesteps, model.T, 'timesteps'), source: 'explicit' };
-  const searched = o.schedule === 'searched' ? model.schedules.get(o.steps) : undefined;
+  // Searched schedules were searched for chains that start from noise; a later start is uniform from there.
+  const searched = o.schedule === 'searched' && o.start >= 1 ? model.schedules.get(o.steps) : undefined;
   if (searched) return { timesteps: searched, source: 'searched' };
-  return { timesteps: uniformSchedule(model.T, o.steps, o.start), source: o.schedule === 'searched' ? 'uniform (no searched schedule for this K)' : 'uniform' };
+  const why = o.schedule !== 'searched' ? 'uniform' : o.start < 1 ? `uniform from t = ${o.start}·T${model.schedules.has(o.steps) ? ' (searched schedules start from noise)' : ''}` : 'uniform (no searched schedule for this K)';
+  return { timesteps: uniformSchedule(model.T, o.steps, o.start), source: why };
 }
 
 interface SliceProblem {
@@ -94,6 +109,8 @@ interface SliceProblem {
   y: Float32Array;
   /** Scaled zero-filled (SENSE-combined) image [ny][nx]. */
   zf: Float32Array;
+  /** Scaled image the chain starts from (zero-filled, or the CS reconstruction with init 'cs'). */
+  init: Float32Array;
   scale: number;
   /** x̂0 magnitudes are clipped to this (scaled units): options.clip x the zero-filled maximum. */
   clip: number;
@@ -123,7 +140,7 @@ function argmax(v: ArrayLike<number>, from = 0, n = v.length): number {
 }
 
 /** Sets up one slice: scaling, zero-filled image, the consistency operator. */
-function sliceProblem(input: ReconInput, s: number, coils: number, ny: number, nx: number, pad: number, o: DiffusionOptions, notes: string[]): SliceProblem {
+function sliceProblem(input: ReconInput, s: number, coils: number, ny: number, nx: number, pad: number, o: DiffusionOptions, notes: string[], initImage?: Float32Array): SliceProblem {
   const plane = ny * nx;
   const k = input.kspace.data.subarray(2 * s * coils * plane, 2 * (s + 1) * coils * plane);
   const y = new Float32Array(k.length);
@@ -164,7 +181,9 @@ function sliceProblem(input: ReconInput, s: number, coils: number, ny: number, n
   let zfMax = 0;
   for (let q = 0; q < plane; q++) zfMax = Math.max(zfMax, Math.hypot(zf[2 * q]!, zf[2 * q + 1]!));
   const clip = o.clip > 0 ? o.clip * (zfMax > 0 ? zfMax : 1) : Infinity;
-  return { ny, nx, py, px, oy: Math.floor((py - ny) / 2), ox: Math.floor((px - nx) / 2), y, zf, scale, clip, dc, ...(ref ? { ref } : {}) };
+  // A CS start comes in the input's units; the chain works on k-space / scale.
+  const init = initImage ? initImage.map((v) => v / scale) : zf;
+  return { ny, nx, py, px, oy: Math.floor((py - ny) / 2), ox: Math.floor((px - nx) / 2), y, zf, init, scale, clip, dc, ...(ref ? { ref } : {}) };
 }
 
 interface SampleHooks {
@@ -177,11 +196,11 @@ async function sampleOne(model: DiffusionModel, p: SliceProblem, ts: number[], o
   const n = 2 * p.py * p.px;
   const rng = createRng(seed, label);
   let x = new Float32Array(n);
-  // x_t0 = √ᾱ x_zf + √(1−ᾱ) z: at t0 = T-1 (√ᾱ ≈ 0.006) this is pure noise, as DDIM starts;
-  // a later start keeps the data's zero-filled image under less noise (come-closer-diffuse-faster).
+  // x_t0 = √ᾱ x_init + √(1−ᾱ) z: at t0 = T-1 (√ᾱ ≈ 0.006) this is pure noise, as DDIM starts;
+  // a later start keeps the initial image (zero-filled or CS) under less noise (come-closer-diffuse-faster).
   const ab0 = alphaBar(model.abar, ts[0]!);
   const zfCanvas = new Float32Array(n);
-  paste(p.zf, p, zfCanvas);
+  paste(p.init, p, zfCanvas);
   for (let i = 0; i < n; i++) x[i] = Math.sqrt(ab0) * zfCanvas[i]! + Math.sqrt(1 - ab0) * rng.normal();
   const both = new Float32Array(2 * n);
   let x0c: Float32Array = Float32Array.from(p.zf); // current consistent estimate (window), for GFCG's classifier
@@ -265,7 +284,7 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
   const m = model.loaded;
   notes.push(`diffusion prior ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…) on ${model.provider.toUpperCase()}, ${timesteps.length} DDIM steps (${source}), η=${o.eta}, guidance ${o.guidance}${o.guidance === 'none' ? '' : ` (scale ${o.guidanceScale})`}, ${o.samples} sample(s)`);
   notes.push(...model.notes);
-  if (source.startsWith('uniform') && timesteps.length < 10) notes.push(`${timesteps.length} uniform DDIM steps are very coarse: 10 or more are advised unless the model ships a searched schedule for this count`);
+  if (source.startsWith('uniform') && o.start >= 1 && timesteps.length < 10) notes.push(`${timesteps.length} uniform DDIM steps are very coarse: 10 or more are advised unless the model ships a searched schedule for this count`);
   const plane = ny * nx;
   const image = rtensor([slices, ny, nx]);
   const complex = ctensor([slices, ny, nx]);
@@ -274,9 +293,20 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
   const classes: string[] = [];
   const total = slices * o.samples * timesteps.length;
   const t0 = performance.now();
+  let initImages: Float32Array | undefined;
+  if (o.init === 'cs') {
+    if (o.start >= 1) notes.push('init cs has no effect with start = 1 (the chain starts from pure noise): set start below 1');
+    else {
+      const { reconCs } = await import('../cs');
+      ctx.onProgress?.({ fraction: 0, message: `diffusion: CS start image (λ ${o.initLambda}, ${o.initIters} iterations)` });
+      const csRun = await reconCs(input, { reg: 'wavelet', lambda: o.initLambda, iters: o.initIters, seed: o.seed }, ctx.signal ? { signal: ctx.signal } : {});
+      initImages = csRun.complex!.data;
+      notes.push(`start: L1-wavelet CS (λ ${o.initLambda}, ${o.initIters} FISTA iterations) diffused to t = ${timesteps[0]} (come-closer-diffuse-faster)`);
+    }
+  } else if (o.start < 1) notes.push(`start: zero-filled image diffused to t = ${timesteps[0]} (come-closer-diffuse-faster)`);
   for (let s = 0; s < slices; s++) {
     throwIfCancelled(ctx.signal);
-    const p = sliceProblem(input, s, coils, ny, nx, model.padMultiple, o, notes);
+    const p = sliceProblem(input, s, coils, ny, nx, model.padMultiple, o, notes, initImages?.subarray(2 * s * plane, 2 * (s + 1) * plane));
     const target = await pickClass(model, p, o, notes, s);
     classes.push(model.classes[target]!);
     const sum = new Float64Array(2 * plane), magSum = new Float64Array(plane), magSq = new Float64Array(plane);
