@@ -7,7 +7,9 @@
 The architecture comes from the checkpoint (`kind`; train_cirim.py checkpoints
 without it are CIRIM). Writes, atomically (a temp folder renamed into place):
   model.onnx     opset 13. CIRIM: ONE cascade per call, all cascades' weights
-                 stacked and picked by the int64 input `cascade`. RIM: one call
+                 stacked and picked by the int64 input `cascade`; with
+                 --unit time-step ONE time step per call, the log-likelihood
+                 gradient an input the engine computes with its FFT. RIM: one call
                  (same contract as a CIRIM cascade, cascades = 1, no selector).
                  U-Net: one call, image -> image.
   manifest.json  the contract (electron/engine/learned/manifest.ts): inputs,
@@ -32,7 +34,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from recon_models.cirim import StackedCascadeStep  # noqa: E402
+from recon_models.cirim import StackedCascadeStep, StackedTimeStep, sense_expand_grad  # noqa: E402
 from recon_models.complex_ops import dft_matrix  # noqa: E402
 from recon_models.data import HELD_OUT, SUBJECTS, MaskConfig, center_crop_pad, ifft2c, simulate, slices_for, split  # noqa: E402
 from recon_models.rim import RimStep  # noqa: E402
@@ -59,7 +61,22 @@ def _data_inputs() -> list:
     ]
 
 
-def io_specs(kind: str, cfg) -> tuple[list, list]:
+def io_specs(kind: str, cfg, unit: str = "cascade") -> tuple[list, list]:
+    if unit == "time-step":
+        nh = cfg.hidden_channels
+        return ([
+            {"name": "eta", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+             "description": "current estimate, scaled; first call: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image)"},
+            {"name": "grad", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+             "description": "log-likelihood gradient at eta: sum_c conj(S_c) ifft2c(M fft2c(S_c eta) - y_c), y = masked k-space / s (centred orthonormal FFTs)"},
+            {"name": "hidden", "shape": ["B", nh, "H", "W"], "dtype": "float32",
+             "description": f"IndRNN states of all layers concatenated on channels ({nh}); zeros for the first call, then the previous call's hidden_out"},
+            {"name": "cascade", "shape": [1], "dtype": "int64", "description": f"which cascade's weights to run, 0..{cfg.cascades - 1}"},
+        ], [
+            {"name": "eta_out", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+             "description": "estimate after this time step; feed back as eta; after the last step of the last cascade multiply by scale"},
+            {"name": "hidden_out", "shape": ["B", nh, "H", "W"], "dtype": "float32", "description": "feed back as hidden"},
+        ])
     if kind == "unet":
         return ([{"name": "image", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
                   "description": f"sum_c conj(S_c) ifft2c(y_c / s) (SENSE-combined zero-filled image, scaled); H, W multiples of {cfg.pad_multiple} (zero-pad, centred)"}],
@@ -104,12 +121,40 @@ def golden_case(h: int, w: int, coils: int, seed: int):
             "fh": dft_matrix(h), "fw": dft_matrix(w), "eta": ri(zf)[None, None]}, s.scale
 
 
-def _graph_and_golden(kind: str, model, cfg, golden_size, golden_coils):
+def _time_step_graph_and_golden(model, cfg, feeds: dict, case: str):
+    """CIRIM as one time step per call with the gradient as an input. Checks that
+    timeSteps calls (gradients from the same DFTs) reproduce a trained cascade,
+    then takes as golden a step of cascade 1 with a non-zero hidden state."""
+    graph = StackedTimeStep(model).eval()
+    t = lambda n: torch.from_numpy(feeds[n])  # noqa: E731
+    data = (t("kspace"), t("mask"), t("sens"), t("fh"), t("fw"))
+    eta, hidden = t("eta"), torch.zeros(1, cfg.hidden_channels, *feeds["eta"].shape[2:4])
+    which = min(1, cfg.cascades - 1)
+    with torch.no_grad():
+        for c in range(which + 1):
+            ref, ref_h = model.cascades[c](eta, hidden, *data)
+            for step in range(cfg.time_steps):
+                g = sense_expand_grad(eta, *data)
+                if c == which and step == min(2, cfg.time_steps - 1):
+                    golden = {"eta": eta.numpy(), "grad": g.numpy(), "hidden": hidden.numpy(), "cascade": np.array([c], dtype=np.int64)}
+                    outs = graph(eta, g, hidden, torch.tensor([c]))
+                eta, hidden = graph(eta, g, hidden, torch.tensor([c]))
+            assert torch.allclose(ref[-1], eta, atol=1e-5) and torch.allclose(ref_h, hidden, atol=1e-5), \
+                f"time-step graph differs from trained cascade {c}"
+    step = min(2, cfg.time_steps - 1)
+    return graph, ["eta", "grad", "hidden", "cascade"], golden, outs, f"time step {step} of cascade {which} (after the earlier steps) on a {case}"
+
+
+def _graph_and_golden(kind: str, model, cfg, golden_size, golden_coils, unit: str = "cascade"):
     """(module to export, feeds in input order, outputs, case description)."""
-    inputs, outputs = io_specs(kind, cfg)
+    inputs, outputs = io_specs(kind, cfg, unit)
     order = [i["name"] for i in inputs]
     feeds, _ = golden_case(*golden_size, golden_coils, seed=5)
     case = f"held-out slice ({HELD_OUT[0]}) {golden_size[0]}x{golden_size[1]}, {golden_coils} coil(s), equispaced-fraction 4x centre 0.08, seed 5"
+    if unit == "time-step":
+        if kind != "cirim":
+            raise SystemExit(f"--unit time-step is for CIRIM checkpoints (this one is {kind})")
+        return _time_step_graph_and_golden(model, cfg, feeds, case)
     if kind == "unet":
         feeds = {"image": feeds["eta"]}
         graph = model
@@ -149,8 +194,13 @@ DESCRIPTIONS = {
 }
 
 
-def _usage(kind: str) -> list:
+def _usage(kind: str, unit: str = "cascade") -> list:
     scale = "scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s"
+    if unit == "time-step":
+        return [scale, "eta = sum_c conj(S_c) ifft2c(kspace_c); hidden = zeros [B, hiddenChannels, H, W]",
+                "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
+                "(eta, hidden) = run(eta, grad, hidden, cascade=[c])",
+                "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
                 "out = run(image); crop the padding; image = s * image_out (complex); magnitude = s * |image_out|"]
@@ -159,14 +209,15 @@ def _usage(kind: str) -> list:
             "image = s * eta (complex); magnitude = s * |eta|"]
 
 
-def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None) -> str:
+def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None,
+           unit: str = "cascade") -> str:
     model.eval()
     cfg = model.cfg
     if kind == "unet":  # the golden size must be a legal U-Net size
         m = cfg.pad_multiple
         golden_size = tuple(-(-g // m) * m for g in golden_size)
-    graph, order, feeds, outs, case = _graph_and_golden(kind, model, cfg, golden_size, golden_coils)
-    inputs, outputs = io_specs(kind, cfg)
+    graph, order, feeds, outs, case = _graph_and_golden(kind, model, cfg, golden_size, golden_coils, unit)
+    inputs, outputs = io_specs(kind, cfg, unit)
     out_root = out_root or os.path.join(ROOT, "resources", "models")
     os.makedirs(out_root, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{name}-", dir=out_root)
@@ -181,12 +232,13 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
         g_in, g_out = write_golden(tmp, order, feeds, outputs, outs)
         manifest = {
             "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
-            "description": DESCRIPTIONS[kind], "config": cfg.to_dict(),
+            "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call, the likelihood gradient computed by the caller"),
+            **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),
             "inputs": inputs, "outputs": outputs,
             "complexLayout": "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array",
-            "usage": _usage(kind), "normalisation": NORMALISATION,
+            "usage": _usage(kind, unit), "normalisation": NORMALISATION,
             "training": training, "metrics": metrics,
             "provenance": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__, "commit": git_commit(),
                            "exporter": "models/export_onnx.py"},
@@ -224,7 +276,7 @@ def training_split() -> dict:
 
 
 def export_checkpoint(checkpoint: str, name: str, out_root=None, golden_size=(24, 20), golden_coils=1, metrics=None,
-                      note: str | None = None, final_loss=None) -> str:
+                      note: str | None = None, final_loss=None, unit: str = "cascade") -> str:
     import train
     kind, model, _, st = train.load_checkpoint(checkpoint)
     training = {"split": training_split(), "args": st.get("args"), "steps": st.get("step")}
@@ -232,7 +284,7 @@ def export_checkpoint(checkpoint: str, name: str, out_root=None, golden_size=(24
         training["note"] = note
     if final_loss is not None:
         training["finalLoss"] = final_loss
-    return export(kind, model, name, training, metrics, golden_size, golden_coils, out_root)
+    return export(kind, model, name, training, metrics, golden_size, golden_coils, out_root, unit)
 
 
 def main() -> int:
@@ -246,6 +298,9 @@ def main() -> int:
     ap.add_argument("--golden-coils", type=int, default=1)
     ap.add_argument("--metrics", help="JSON file (evaluate.py --json output) to record in the manifest")
     ap.add_argument("--out-root", default=None)
+    ap.add_argument("--unit", choices=("cascade", "time-step"), default="cascade",
+                    help="CIRIM: one cascade per call with DFT-matrix inputs (default), or one time step per call with the "
+                         "likelihood gradient as an input (the engine computes it with its FFT: faster, most of all multi-coil)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.smoke:
@@ -256,7 +311,7 @@ def main() -> int:
         ap.error("--checkpoint and --name are required unless --smoke")
     gs = tuple(int(v) for v in a.golden_size.lower().split("x"))
     metrics = json.load(open(a.metrics)) if a.metrics else None
-    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics)
+    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics, unit=a.unit)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dest) for f in fs)
     print(json.dumps({"exported": dest, "bytes": total}))
     return 0

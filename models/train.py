@@ -268,7 +268,13 @@ def smoke(a) -> dict:
                                          note=f"SMOKE MODEL: {res['steps']} Adam steps on {a.crop}x{a.crop} crops (4 slices per volume), "
                                               "for engine tests only; not a usable reconstruction",
                                          final_loss=res["final_loss"])
-    return {**res, "exported": dest}
+    out = {**res, "exported": dest}
+    if a.model == "cirim":  # the same weights as one time step per call (engine-side gradient): both contracts stay tested
+        out["exportedTimeStep"] = export_onnx.export_checkpoint(
+            res["checkpoint"], "cirim-smoke-step", out_root=a.export_root, unit="time-step",
+            note=f"SMOKE MODEL (time-step export of cirim-smoke, same weights): {res['steps']} Adam steps on {a.crop}x{a.crop} crops, "
+                 "for engine tests only; not a usable reconstruction", final_loss=res["final_loss"])
+    return out
 
 
 def main(argv=None) -> int:

@@ -18,15 +18,26 @@ const complexRef = z.union([z.string(), z.object({ re: z.string(), im: z.string(
 export const cascadeSpecSchema = z.looseObject({
   cascades: z.number().int().positive(),
   timeSteps: z.number().int().positive().optional(),
+  /**
+   * What one ONNX call runs. cascade: a whole cascade, the graph computing the
+   * data term from k-space, mask, coil maps and DFT-matrix inputs.
+   * time-step: one recurrent step, fed the log-likelihood gradient
+   * A^H(A x − y) that the engine computes with its FFT (native when built);
+   * the engine calls it timeSteps times per cascade.
+   */
+  unit: z.enum(['cascade', 'time-step']).default('cascade'),
   /** Estimate fed to the first cascade. */
   init: z.enum(['zero-filled-sense', 'zeros']).default('zero-filled-sense'),
   inputs: z.object({
     estimate: z.string(),
-    kspace: z.string(),
-    mask: z.string(),
+    /** unit time-step: the log-likelihood gradient at the estimate. */
+    gradient: z.string().optional(),
+    /** unit cascade: the data the graph's own data term needs. */
+    kspace: z.string().optional(),
+    mask: z.string().optional(),
     sens: z.string().optional(),
-    dftH: complexRef,
-    dftW: complexRef,
+    dftH: complexRef.optional(),
+    dftW: complexRef.optional(),
     dftHInverse: complexRef.optional(),
     dftWInverse: complexRef.optional(),
     /** int64 scalar or [1]: which cascade's weights to use, when one graph holds them all. */
@@ -55,6 +66,17 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
   if (man.architecture !== 'cirim' && man.architecture !== 'rim') return undefined;
   const declared = new Set([...loaded.manifest.inputs, ...loaded.manifest.outputs].map((t) => t.name));
   const has = (n: string) => (declared.has(n) ? n : undefined);
+  if (man.unit === 'time-step') {
+    return {
+      cascades: man.cascades,
+      timeSteps: man.timeSteps,
+      unit: 'time-step',
+      init: 'zero-filled-sense',
+      inputs: { estimate: 'eta', gradient: 'grad', cascade: has('cascade') },
+      outputs: { estimate: 'eta_out' },
+      state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
+    };
+  }
   return {
     cascades: man.cascades,
     timeSteps: man.timeSteps,
@@ -95,6 +117,11 @@ export async function openCascadeModel(name: string, opts: OpenOptions = {}): Pr
     throw new ManifestError(`${where}: not a cascade model — ${issues}`);
   }
   const spec = parsed.data;
+  const missing = spec.unit === 'time-step'
+    ? [spec.inputs.gradient ? '' : 'inputs.gradient', spec.timeSteps ? '' : 'timeSteps']
+    : [spec.inputs.kspace ? '' : 'inputs.kspace', spec.inputs.mask ? '' : 'inputs.mask', spec.inputs.dftH ? '' : 'inputs.dftH', spec.inputs.dftW ? '' : 'inputs.dftW'];
+  const absent = missing.filter(Boolean);
+  if (absent.length) throw new ManifestError(`${where}: not a cascade model — a "${spec.unit}" model needs cirim.${absent.join(', cirim.')}`);
   const n = normSchema.safeParse(loaded.manifest.normalisation ?? 'none');
   if (!n.success) throw new ManifestError(`${where}: normalisation must be one of ${NORMALISATIONS.join(', ')} (or {kind: ...}), got ${JSON.stringify(loaded.manifest.normalisation)}`);
   const normalisation = typeof n.data === 'string' ? n.data : n.data.kind;
@@ -105,11 +132,11 @@ export async function openCascadeModel(name: string, opts: OpenOptions = {}): Pr
     return s;
   };
   // Check every binding up front so a bad manifest fails before any compute.
-  const refs = [spec.inputs.estimate, spec.inputs.kspace, spec.inputs.mask, spec.inputs.sens, spec.inputs.cascade, spec.outputs.estimate]
+  const refs = [spec.inputs.estimate, spec.inputs.gradient, spec.inputs.kspace, spec.inputs.mask, spec.inputs.sens, spec.inputs.cascade, spec.outputs.estimate]
     .concat(...[spec.inputs.dftH, spec.inputs.dftW, spec.inputs.dftHInverse, spec.inputs.dftWInverse].map((r) => (r === undefined ? [] : typeof r === 'string' ? [r] : [r.re, r.im])))
     .concat(...spec.state.map((s) => [s.input, s.output]));
   for (const r of refs) if (r !== undefined) specOf(r);
-  for (const nm of [spec.inputs.estimate, spec.inputs.kspace, spec.inputs.sens, spec.outputs.estimate]) {
+  for (const nm of [spec.inputs.estimate, spec.inputs.gradient, spec.inputs.kspace, spec.inputs.sens, spec.outputs.estimate]) {
     if (nm !== undefined && specOf(nm).shape.at(-1) !== 2) throw new ManifestError(`${where}: complex tensor "${nm}" must end in an axis of 2 (real-imag-last layout)`);
   }
   const s = await getSession(loaded.modelPath, loaded.sha256, opts);
@@ -153,6 +180,7 @@ export function feed(model: CascadeModel, name: string, data: Float32Array, dims
 /** The [ny][nx] mask laid out for a declared mask input of shape [..., H, W] or [..., H, W, k]. */
 export function maskFeed(model: CascadeModel, mask: Float32Array, dims: DimBinding): ort.Tensor {
   const name = model.spec.inputs.mask;
+  if (!name) throw new ManifestError(`${model.loaded.manifestPath}: the model declares no mask input`);
   const shape = bindShape(model.specOf(name), dims, model.loaded.manifestPath);
   const count = shape.reduce((a, b) => a * b, 1);
   const plane = dims.ny * dims.nx;

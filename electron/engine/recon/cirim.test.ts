@@ -104,6 +104,41 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
     expect(calls).toBe(1);
   });
 
+  it('a time-step export of the same weights (engine FFT gradients, one call per step) gives the same image, 1 and 4 coils', async () => {
+    const stepDir = join(modelDir, '..', 'cirim-smoke-step');
+    expect(existsSync(join(stepDir, 'manifest.json')), 'cirim-smoke-step ships beside cirim-smoke (train.py --smoke writes both)').toBe(true);
+    for (const coils of [1, 4]) {
+      const input = scan(24, 20, coils);
+      const a = await reconCirim(input, { provider: 'cpu' });
+      const seen: CirimProgress[] = [];
+      const b = await reconCirim(input, { model: 'cirim-smoke-step', provider: 'cpu' }, { onProgress: (p) => seen.push(p) });
+      expect(b.options.unit).toBe('time-step');
+      expect(a.options.unit).toBe('cascade');
+      expect(b.notes[0]).toMatch(/× \d+ time steps, one call per step/);
+      // Progress, preview and cancellation stay per cascade.
+      expect(seen).toHaveLength(b.options.cascades as number);
+      let err = 0, ref = 0;
+      for (let i = 0; i < a.complex!.data.length; i++) { err += (a.complex!.data[i]! - b.complex!.data[i]!) ** 2; ref += a.complex!.data[i]! ** 2; }
+      expect(ref).toBeGreaterThan(0);
+      expect(Math.sqrt(err / ref)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('a time-step manifest without its gradient input is refused by name', async () => {
+    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'cirim-step-'));
+    try {
+      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, 'broken'), { recursive: true });
+      const man = JSON.parse(readFileSync(join(root, 'broken', 'manifest.json'), 'utf8'));
+      man.cirim = { cascades: man.cascades, unit: 'time-step', inputs: { estimate: 'eta' }, outputs: { estimate: 'eta_out' } };
+      writeFileSync(join(root, 'broken', 'manifest.json'), JSON.stringify(man));
+      await expect(reconCirim(scan(24, 20, 1), { model: 'broken', modelsDir: root, provider: 'cpu' })).rejects.toThrow(/"time-step" model needs cirim.inputs.gradient, cirim.timeSteps/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('names a missing model', async () => {
     await expect(reconCirim(scan(24, 20, 1), { model: 'no-such-model' })).rejects.toThrow(/no-such-model.*manifest not found/);
   });

@@ -15,6 +15,7 @@
  */
 import { ctensor, rtensor, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
+import { senseOp } from '../linop';
 import { bartScale } from './cs';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { modelOpenOptions, throwIfCancelled, validateInput } from './types';
@@ -37,18 +38,21 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const { ort } = await import('../learned/session');
   const model = await learned.openCascadeModel(opts.model, modelOpenOptions(opts));
   const { spec, session } = model;
-  if (coils > 1 && !spec.inputs.sens) throw new RangeError(`cirim: model ${opts.model} is single-coil (no coil-map input) but the k-space has ${coils} coils`);
+  const stepwise = spec.unit === 'time-step';
+  if (coils > 1 && !stepwise && !spec.inputs.sens) throw new RangeError(`cirim: model ${opts.model} is single-coil (no coil-map input) but the k-space has ${coils} coils`);
   const dims = { coils, ny, nx };
   const plane = ny * nx;
   const K = spec.cascades;
+  // time-step models: one call per recurrent step, the engine supplying the gradient.
+  const T = stepwise ? spec.timeSteps! : 1;
 
-  // Per-size constants, shared by every slice.
-  const constFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {
-    ...learned.dftFeeds(model, spec.inputs.dftH, centeredDftMatrix(ny), dims, splitComplex),
-    ...learned.dftFeeds(model, spec.inputs.dftW, centeredDftMatrix(nx), dims, splitComplex),
+  // Per-size constants, shared by every slice (cascade models: DFT matrices and the mask).
+  const constFeeds: Record<string, InstanceType<typeof ort.Tensor>> = stepwise ? {} : {
+    ...learned.dftFeeds(model, spec.inputs.dftH!, centeredDftMatrix(ny), dims, splitComplex),
+    ...learned.dftFeeds(model, spec.inputs.dftW!, centeredDftMatrix(nx), dims, splitComplex),
     ...(spec.inputs.dftHInverse ? learned.dftFeeds(model, spec.inputs.dftHInverse, centeredDftMatrix(ny, true), dims, splitComplex) : {}),
     ...(spec.inputs.dftWInverse ? learned.dftFeeds(model, spec.inputs.dftWInverse, centeredDftMatrix(nx, true), dims, splitComplex) : {}),
-    [spec.inputs.mask]: learned.maskFeed(model, input.mask.data, dims),
+    [spec.inputs.mask!]: learned.maskFeed(model, input.mask.data, dims),
   };
 
   const image = rtensor([slices, ny, nx]);
@@ -94,11 +98,12 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     for (let i = 0; i < x0.length; i++) x0[i]! /= scale;
     const yNorm = Math.sqrt(y.reduce((a, v) => a + v * v, 0)) || 1;
 
-    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
-      ...constFeeds,
-      [spec.inputs.kspace]: learned.feed(model, spec.inputs.kspace, y, dims),
-    };
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { ...constFeeds };
+    if (spec.inputs.kspace) feeds[spec.inputs.kspace] = learned.feed(model, spec.inputs.kspace, y, dims);
     if (spec.inputs.sens) feeds[spec.inputs.sens] = learned.feed(model, spec.inputs.sens, S, dims);
+    // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S (native kernels when built).
+    const A = stepwise ? senseOp(S, input.mask.data, coils, ny, nx) : undefined;
+    const aty = A ? A.adjoint(y) : undefined;
     let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : x0;
     for (const st of spec.state) {
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
@@ -111,14 +116,22 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
         const shape = learned.bindShape(model.specOf(spec.inputs.cascade), dims, model.loaded.manifestPath);
         feeds[spec.inputs.cascade] = new ort.Tensor('int64', new BigInt64Array(Math.max(1, shape.reduce((a, b) => a * b, 1))).fill(BigInt(i)), shape);
       }
-      const out = await session.run(feeds);
-      const est = out[spec.outputs.estimate];
-      if (!est || est.data.length !== 2 * plane) throw new Error(`cirim: model ${opts.model} returned ${est ? est.data.length : 'no'} values for "${spec.outputs.estimate}", expected ${2 * plane}`);
-      x = Float32Array.from(est.data as Float32Array);
-      for (const st of spec.state) {
-        const next = out[st.output];
-        if (!next) throw new Error(`cirim: model ${opts.model} returned no state output "${st.output}"`);
-        feeds[st.input] = next;
+      for (let t = 0; t < T; t++) {
+        if (A && aty) {
+          const g = A.normal ? A.normal(x) : A.adjoint(A.apply(x));
+          for (let q = 0; q < g.length; q++) g[q]! -= aty[q]!;
+          feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
+          feeds[spec.inputs.gradient!] = learned.feed(model, spec.inputs.gradient!, g, dims);
+        }
+        const out = await session.run(feeds);
+        const est = out[spec.outputs.estimate];
+        if (!est || est.data.length !== 2 * plane) throw new Error(`cirim: model ${opts.model} returned ${est ? est.data.length : 'no'} values for "${spec.outputs.estimate}", expected ${2 * plane}`);
+        x = Float32Array.from(est.data as Float32Array);
+        for (const st of spec.state) {
+          const next = out[st.output];
+          if (!next) throw new Error(`cirim: model ${opts.model} returned no state output "${st.output}"`);
+          feeds[st.input] = next;
+        }
       }
       const residual = dcResidual(x, S, y, input.mask.data, coils, ny, nx, work) / yNorm;
       const row = { slice: s, iteration: i + 1, residual, elapsedMs: performance.now() - t0 };
@@ -137,7 +150,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   }
   const m = model.loaded;
   const notes = [
-    `CIRIM model ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…), ${K} cascades on ${model.provider.toUpperCase()}`,
+    `CIRIM model ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…), ${K} cascades${stepwise ? ` × ${T} time steps, one call per step (gradients from the engine's FFT)` : ''} on ${model.provider.toUpperCase()}`,
     ...model.notes,
     coils === 1 && !input.sens ? 'single coil: coil map of ones' : `${coils} coils with the given sensitivity maps`,
   ];
@@ -151,7 +164,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     complex,
     history,
     method: 'cirim',
-    options: { ...opts, modelName: m.manifest.name, modelVersion: m.manifest.version, modelSha256: m.sha256, provider: model.provider, cascades: K, normalisation: model.normalisation, scales },
+    options: { ...opts, modelName: m.manifest.name, modelVersion: m.manifest.version, modelSha256: m.sha256, provider: model.provider, cascades: K, unit: spec.unit, normalisation: model.normalisation, scales },
     notes,
   };
 }
