@@ -131,3 +131,14 @@ describe('learned: golden parity (1e-4 relative)', () => {
     });
   }
 });
+
+describe('provider failure notes', () => {
+  it('keep the reason of an ORT assertion, not its source location and condition', async () => {
+    const { providerFailureReason } = await import('./session');
+    const webgpu = new Error('/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n');
+    expect(providerFailureReason(webgpu)).toBe('Failed to get a WebGPU adapter: No supported adapters');
+    expect(providerFailureReason(new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'))).toBe('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library');
+    expect(providerFailureReason(new Error('/src/x.cc:12 something else\nmore'))).toBe('something else');
+    expect(providerFailureReason('x'.repeat(400))).toHaveLength(300);
+  });
+});

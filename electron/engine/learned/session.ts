@@ -41,11 +41,23 @@ export function providerOrder(opts: SessionOptions = {}): string[] {
 
 const cache = new Map<string, Promise<LoadedSession>>();
 
-/** ORT's own error messages run to several lines of C++ context; the first line says enough. */
-function reason(e: unknown): string {
+/**
+ * ORT's own error messages run to several lines of C++ context, and an
+ * assertion starts with its source location and condition
+ * ("/onnxruntime_src/…/webgpu_context.cc:136 …<lambda()> cond was false. Failed
+ * to get a WebGPU adapter: …"): keep the first line, minus that prefix.
+ */
+export function providerFailureReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0]!.slice(0, 300);
+  let line = msg.split('\n')[0]!.trim();
+  const located = /^\/\S+\.(?:cc|cpp|h):\d+\s/.test(line);
+  if (located) {
+    const cut = line.lastIndexOf(' was false. ');
+    line = cut >= 0 ? line.slice(cut + ' was false. '.length) : line.replace(/^\/\S+\.(?:cc|cpp|h):\d+\s+/, '');
+  }
+  return line.slice(0, 300);
 }
+const reason = providerFailureReason;
 
 async function create(modelPath: string, order: string[], key: string): Promise<LoadedSession> {
   const failures: { provider: string; reason: string }[] = [];

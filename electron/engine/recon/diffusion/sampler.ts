@@ -283,7 +283,8 @@ export async function reconDiffusionWith(model: DiffusionModel, input: ReconInpu
   const notes: string[] = [];
   const m = model.loaded;
   notes.push(`diffusion prior ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…) on ${model.provider.toUpperCase()}, ${timesteps.length} DDIM steps (${source}), η=${o.eta}, guidance ${o.guidance}${o.guidance === 'none' ? '' : ` (scale ${o.guidanceScale})`}, ${o.samples} sample(s)`);
-  notes.push(...model.notes);
+  // The denoiser and its classifier report the same provider fallbacks: say each once.
+  for (const n of model.notes) if (!notes.includes(n)) notes.push(n);
   if (source.startsWith('uniform') && o.start >= 1 && timesteps.length < 10) notes.push(`${timesteps.length} uniform DDIM steps are very coarse: 10 or more are advised unless the model ships a searched schedule for this count`);
   const plane = ny * nx;
   const image = rtensor([slices, ny, nx]);
