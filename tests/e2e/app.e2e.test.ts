@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { firstNumber, pixelDifference, pixelStats, startApp, StopWaiting, tid, waitFor, type App } from './harness';
+import { firstNumber, pixelDifference, pixelStats, setValue, startApp, StopWaiting, storySteps, tid, waitFor, type App } from './harness';
 import type { Locator, Page } from 'playwright-core';
 
 /** Siemens ASL mosaic: 20 slices of 72x72 (DATA.md, dicom3tools). */
@@ -25,32 +25,10 @@ const STEP = 180_000;
 
 let app: App;
 let page: Page;
-/** Set once a step fails: later steps depend on its state and would only add noise. */
-let broken: string | undefined;
-
-/** Runs one step of the session; skipped when an earlier step failed (its state is missing). */
-function step(name: string, fn: () => Promise<void>, timeout = STEP): void {
-  it(name, async (ctx) => {
-    // E2E_CONTINUE=1 runs every step anyway (to see all failures while parts are in progress).
-    if (broken && process.env.E2E_CONTINUE !== '1') ctx.skip(`earlier step "${broken}" failed`);
-    try {
-      await fn();
-      app.assertNoPageErrors();
-    } catch (err) {
-      broken = name;
-      await app.failureShot(name);
-      throw err;
-    }
-  }, timeout);
-}
+/** One step of the session; skipped when an earlier step failed (its state is missing); E2E_CONTINUE=1 runs them all. */
+const step = storySteps(() => app, STEP);
 
 const byTid = (id: string): Locator => page.locator(tid(id));
-
-/** Types a value and fires both input and change (panels listen to one or the other). */
-async function setValue(target: Locator, value: string): Promise<void> {
-  await target.fill(value);
-  await target.dispatchEvent('change');
-}
 
 async function jobIds(): Promise<string[]> {
   return byTid('job-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id') ?? ''));

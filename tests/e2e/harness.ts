@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { it } from 'vitest';
 import { startServer, type RunningServer } from '../../electron/server/server';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -250,4 +251,32 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
 export function firstNumber(text: string | null | undefined): number | undefined {
   const m = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/i.exec(text ?? '');
   return m ? Number(m[0]) : undefined;
+}
+
+/**
+ * Steps of one sequential story: each step checks for page errors after it
+ * runs; a failing step saves a screenshot (prefix + name), and the steps after
+ * it are skipped (they build on it) unless E2E_CONTINUE=1.
+ */
+export function storySteps(getApp: () => App, defaultTimeout: number, prefix = ''): (name: string, fn: () => Promise<void>, timeout?: number) => void {
+  let broken: string | undefined;
+  return (name, fn, timeout = defaultTimeout) => {
+    it(name, async (ctx) => {
+      if (broken && process.env.E2E_CONTINUE !== '1') ctx.skip(`earlier step "${broken}" failed`);
+      try {
+        await fn();
+        getApp().assertNoPageErrors();
+      } catch (err) {
+        broken = name;
+        await getApp().failureShot(`${prefix}${name}`);
+        throw err;
+      }
+    }, timeout);
+  };
+}
+
+/** Types a value and fires both input and change (panels listen to one or the other). */
+export async function setValue(target: Locator, value: string): Promise<void> {
+  await target.fill(value);
+  await target.dispatchEvent('change');
 }

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { firstNumber, pixelStats, startApp, StopWaiting, tid, waitFor, type App } from './harness';
+import { firstNumber, pixelStats, setValue, startApp, StopWaiting, storySteps, tid, waitFor, type App } from './harness';
 
 /** Siemens ASL mosaic: 20 slices of 72x72 (DATA.md, dicom3tools). */
 const SERIES = '/usr/share/doc/dicom3tools/examples/0051.dcm';
@@ -17,28 +17,9 @@ const STEP = 240_000;
 
 let app: App;
 let page: Page;
-let broken: string | undefined;
-
-function step(name: string, fn: () => Promise<void>, timeout = STEP): void {
-  it(name, async (ctx) => {
-    if (broken) ctx.skip(`earlier step "${broken}" failed`);
-    try {
-      await fn();
-      app.assertNoPageErrors();
-    } catch (err) {
-      broken = name;
-      await app.failureShot(`uncertainty-${name}`);
-      throw err;
-    }
-  }, timeout);
-}
+const step = storySteps(() => app, STEP, 'uncertainty-');
 
 const byTid = (id: string): Locator => page.locator(tid(id));
-
-async function setValue(target: Locator, value: string): Promise<void> {
-  await target.fill(value);
-  await target.dispatchEvent('change');
-}
 
 describe.sequential('σ map of a diffusion job (Chromium)', () => {
   let jobId = '';
