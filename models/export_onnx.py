@@ -62,21 +62,6 @@ def _data_inputs() -> list:
 
 
 def io_specs(kind: str, cfg, unit: str = "cascade") -> tuple[list, list]:
-    if unit == "time-step":
-        nh = cfg.hidden_channels
-        return ([
-            {"name": "eta", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-             "description": "current estimate, scaled; first call: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image)"},
-            {"name": "grad", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-             "description": "log-likelihood gradient at eta: sum_c conj(S_c) ifft2c(M fft2c(S_c eta) - y_c), y = masked k-space / s (centred orthonormal FFTs)"},
-            {"name": "hidden", "shape": ["B", nh, "H", "W"], "dtype": "float32",
-             "description": f"IndRNN states of all layers concatenated on channels ({nh}); zeros for the first call, then the previous call's hidden_out"},
-            {"name": "cascade", "shape": [1], "dtype": "int64", "description": f"which cascade's weights to run, 0..{cfg.cascades - 1}"},
-        ], [
-            {"name": "eta_out", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-             "description": "estimate after this time step; feed back as eta; after the last step of the last cascade multiply by scale"},
-            {"name": "hidden_out", "shape": ["B", nh, "H", "W"], "dtype": "float32", "description": "feed back as hidden"},
-        ])
     if kind == "unet":
         return ([{"name": "image", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
                   "description": f"sum_c conj(S_c) ifft2c(y_c / s) (SENSE-combined zero-filled image, scaled); H, W multiples of {cfg.pad_multiple} (zero-pad, centred)"}],
@@ -98,6 +83,11 @@ def io_specs(kind: str, cfg, unit: str = "cascade") -> tuple[list, list]:
          "description": "estimate after this call's time steps; feed back as eta; after the last cascade multiply by scale"},
         {"name": "hidden_out", "shape": ["B", nh, "H", "W"], "dtype": "float32", "description": "feed back as hidden"},
     ]
+    if unit == "time-step":  # one step per call: the data term comes in as the gradient, not as k-space + DFT matrices
+        by = {i["name"]: i for i in inputs}
+        grad = {"name": "grad", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
+                "description": "log-likelihood gradient at eta: sum_c conj(S_c) ifft2c(M fft2c(S_c eta) - y_c), y = masked k-space / s (centred orthonormal FFTs)"}
+        inputs = [by["eta"], grad, by["hidden"], by["cascade"]]
     return inputs, outputs
 
 

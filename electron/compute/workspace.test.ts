@@ -170,6 +170,21 @@ describe('compute host workspace (child_process.fork)', () => {
     expect(u.data.byteLength).toBe(4 * d.width * d.height);
     expect(Math.max(...new Float32Array(u.data))).toBeGreaterThan(0);
     await expect(host.call('slice', { ref: { kind: 'uncertainty', jobId: zf.id }, index: mid })).rejects.toThrow(/no uncertainty map/);
+
+    // Save σ map: the engine's NIfTI writer, the same values, placed where the slice sits in the source volume.
+    const file = await host.call('uncertaintyNifti', { jobId: df.id });
+    expect(file.name).toMatch(/^[A-Za-z0-9._-]+_sigma\.nii$/);
+    const { readNifti } = await import('../engine/io/nifti');
+    const { loadVolume } = await import('../engine/io');
+    const saved = readNifti(new Uint8Array(file.data), file.name);
+    expect(saved.image.shape).toEqual([1, d.height, d.width]);
+    expect(Array.from(saved.image.data)).toEqual(Array.from(new Float32Array(u.data)));
+    const src = await loadVolume(NIFTI);
+    const a = src.geometry.affine!, b = saved.geometry.affine!;
+    // Columns 0-2 (voxel axes) equal; the origin moves `mid` slices along the slice axis.
+    for (const i of [0, 1, 2, 4, 5, 6, 8, 9, 10]) expect(b[i]).toBeCloseTo(a[i]!, 4);
+    for (const r of [0, 1, 2]) expect(b[4 * r + 3]).toBeCloseTo(a[4 * r + 3]! + mid * a[4 * r + 2]!, 3);
+    await expect(host.call('uncertaintyNifti', { jobId: zf.id })).rejects.toThrow(/no uncertainty map/);
   }, 60_000);
 
   it('cancels a long CS job and still runs the next one; retry queues the spec again', async () => {

@@ -28,9 +28,18 @@ import { loadManifest, modelsRoot } from '../engine/learned/manifest';
 import { methods, type HistoryEntry, type OptionFieldSpec, type ReconMethod } from '../engine/recon';
 import { learnedOptionFields } from '../engine/recon/describe';
 import { executeReconJob, prepareLoadedJob, type ReconJobSpec } from '../engine/jobs/recon-job';
+import { subGeometry } from '../engine/export/job-export';
+import { encodeNifti } from '../engine/export/nifti-writer';
 import { JobQueue, type QueuedJob } from '../engine/jobs/queue';
 import { makeMask, maskFromData, maskFromKSpace, type Mask, type MaskSpec } from '../engine/sampling';
 import { ENGINE_VERSION } from '../engine/version';
+
+/** A job's σ map, or an error saying why it has none. */
+function uncertaintyOf(job: QueuedJob<JobSpec, JobOutput>): NonNullable<JobOutput['uncertainty']> {
+  const u = job.result?.uncertainty;
+  if (!u) throw new RangeError(`job ${job.id} (${job.spec.label}) has no uncertainty map${job.result ? ': only sampling methods with 2 or more samples draw one' : ` yet (${job.state})`}`);
+  return u;
+}
 
 export type WorkspaceListener = (event: WorkspaceEvent) => void;
 
@@ -354,7 +363,23 @@ export class Workspace {
         if (!x) throw new RangeError(`no job "${jobId}"`);
         return [...x.history, ...x.pendingHistory];
       }
+      case 'uncertaintyNifti':
+        return this.uncertaintyNifti(p('uncertaintyNifti').jobId);
     }
+  }
+
+  /** The σ map of a sampling job through the engine's NIfTI writer, with the source volume's affine for its slices. */
+  uncertaintyNifti(jobId: string): { name: string; data: ArrayBuffer } {
+    const job = this.queue.get(jobId);
+    if (!job) throw new RangeError(`no job "${jobId}"`);
+    const u = uncertaintyOf(job);
+    const d = this.datasets.get(job.spec.datasetId);
+    if (!d) throw new RangeError(`job ${job.id}: its dataset was closed, so the map cannot be placed in space`);
+    const [, h, w] = u.image.shape as [number, number, number];
+    const geometry = subGeometry(d.volume.geometry, job.spec.slices[0], h, w, h, w);
+    const bytes = encodeNifti(u.image, geometry, { gzip: false, description: `Recon Studio ${job.spec.label} SD map`.slice(0, 79) });
+    const safe = job.spec.label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'job';
+    return { name: `${safe}_sigma.nii`, data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
   }
 
   methods(): MethodInfo[] {
@@ -538,8 +563,7 @@ export class Workspace {
     if (index < a || index >= b) throw new RangeError(`job ${job.id} reconstructed dataset slices ${a}..${b - 1}; slice ${index} is outside them`);
     const spacing = this.datasets.get(job.spec.datasetId)?.info.spacing;
     if (ref.kind === 'uncertainty') {
-      const u = job.result?.uncertainty;
-      if (!u) throw new RangeError(`job ${job.id} (${job.spec.label}) has no uncertainty map${job.result ? ': only sampling methods with 2 or more samples draw one' : ` yet (${job.state})`}`);
+      const u = uncertaintyOf(job);
       const [, h, w] = u.image.shape as [number, number, number];
       return this.sliceImage(u.image.data.subarray((index - a) * h * w, (index - a + 1) * h * w), h, w, u.range, maxSize, spacing);
     }

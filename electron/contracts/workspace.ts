@@ -278,6 +278,11 @@ export const workspaceCalls = {
   retry: { params: z.strictObject({ jobId: id }), result: z.strictObject({ jobId: id }) },
   removeJob: { params: z.strictObject({ jobId: id }), result: z.strictObject({ removed: z.boolean() }) },
   history: { params: z.strictObject({ jobId: id }), result: z.array(HistoryRowSchema) },
+  /** A sampling job's σ map as a float32 NIfTI (.nii) of every reconstructed slice, placed like the source volume. */
+  uncertaintyNifti: {
+    params: z.strictObject({ jobId: id }),
+    result: z.strictObject({ name: z.string().min(1).max(256), data: buffer }),
+  },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type WorkspaceMethod = keyof typeof workspaceCalls;

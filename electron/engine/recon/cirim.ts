@@ -111,16 +111,15 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     }
     for (let i = 0; i < K; i++) {
       throwIfCancelled(ctx.signal);
-      feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
       if (spec.inputs.cascade) {
         const shape = learned.bindShape(model.specOf(spec.inputs.cascade), dims, model.loaded.manifestPath);
         feeds[spec.inputs.cascade] = new ort.Tensor('int64', new BigInt64Array(Math.max(1, shape.reduce((a, b) => a * b, 1))).fill(BigInt(i)), shape);
       }
       for (let t = 0; t < T; t++) {
+        feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
         if (A && aty) {
           const g = A.normal ? A.normal(x) : A.adjoint(A.apply(x));
           for (let q = 0; q < g.length; q++) g[q]! -= aty[q]!;
-          feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
           feeds[spec.inputs.gradient!] = learned.feed(model, spec.inputs.gradient!, g, dims);
         }
         const out = await session.run(feeds);

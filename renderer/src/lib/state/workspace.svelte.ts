@@ -24,7 +24,7 @@ import { uploadFiles } from '../api';
 import { NOTICE_MS, pushNotice, type Notice } from './notices';
 import { clampSliceRange, defaultSliceRange } from './slice-range';
 import { addViewport, datasetViewport, resultViewport, sigmaViewport, withoutRefs, type ViewportSpec } from './viewports';
-import { downloadBytes, sigmaFileName, sigmaNifti } from '../export/sigma-export';
+import { downloadBytes } from '../export/download';
 
 export type { ViewportSpec };
 
@@ -62,7 +62,7 @@ export class Workspace {
   loaded = $state(false);
   /** Calls in flight that the user waits on (open, upload), for a busy indicator. */
   busy = $state(0);
-  /** Job ids whose σ map is being gathered for saving (the button waits meanwhile). */
+  /** Job ids whose σ map is being written for saving (the button waits meanwhile). */
   savingSigma = $state<Record<string, true>>({});
 
   selectedDataset = $derived(this.datasets.find((d) => d.id === this.selectedDatasetId));
@@ -385,15 +385,14 @@ export class Workspace {
     this.viewports = addViewport(this.viewports, sigmaViewport(job), true);
   }
 
-  /** Downloads a job's σ map, every reconstructed slice at full resolution, as a float32 NIfTI. */
+  /** Downloads a job's σ map, every reconstructed slice, as the float32 NIfTI the host writes (source affine kept). */
   async saveSigma(jobId: string): Promise<void> {
     const job = this.jobs[jobId];
     if (!job?.uncertainty || this.savingSigma[jobId]) return;
     this.savingSigma[jobId] = true;
     try {
-      const spacing = this.datasets.find((d) => d.id === job.datasetId)?.spacing;
-      const bytes = await sigmaNifti((ref, index) => this.client.call('slice', { ref, index }), job.id, job.slices[0], job.slices[1], job.label, spacing);
-      downloadBytes(bytes, sigmaFileName(job.label));
+      const file = await this.client.call('uncertaintyNifti', { jobId });
+      downloadBytes(file.data, file.name);
     } catch (e) {
       this.notify('error', `Could not save the σ map of ${job.label}: ${errorText(e)}`);
     } finally {
