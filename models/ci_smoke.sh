@@ -12,6 +12,7 @@ STEPS="${1:-10}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/recon-ci-smoke-XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 start=$(date +%s)
+/usr/bin/python3 models/check_loss.py
 for m in cirim rim unet; do
   nice -n 19 /usr/bin/python3 models/train.py --model "$m" --smoke --steps "$STEPS" --log-every "$STEPS" \
     --out "$TMP/run-$m" --export-root "$TMP/models" | tail -n 1
