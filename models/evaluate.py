@@ -88,8 +88,8 @@ def volume_metrics(gt: np.ndarray, x: np.ndarray) -> dict:
 
 
 # ---------------------------------------------------------------- data
-def held_out_stack(size: int, per_volume: int) -> np.ndarray:
-    return np.stack([center_crop_pad(s, size, size) for s in slices_for(list(HELD_OUT), per_volume)]).astype(np.float32)
+def held_out_stack(size: int, per_volume: int, subjects: tuple = HELD_OUT) -> np.ndarray:
+    return np.stack([center_crop_pad(s, size, size) for s in slices_for(list(subjects), per_volume)]).astype(np.float32)
 
 
 def acquire(stack: np.ndarray, coils: int, setting, seed: int) -> dict:
@@ -230,11 +230,20 @@ def main() -> int:
                     help="kspace: the CLI reconstructs the very k-space the models see (BART .cfl + maps + reference); "
                          "nifti: the slices as NIfTI, the CLI simulates its own acquisition")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--subject", default=None,
+                    help="evaluate a TRAINING subject instead (e.g. colin27) to tune sampler or method options without "
+                         "touching the held-out one; the report says so")
     ap.add_argument("--out", default=os.path.join(HERE, "eval", "heldout"), help="writes OUT.md and OUT.json")
     a = ap.parse_args()
     torch.set_num_threads(1)
     t_start = time.time()
-    stack = held_out_stack(a.size, a.per_volume or None)
+    subjects = HELD_OUT
+    if a.subject:
+        from recon_models.data import SUBJECTS
+        if a.subject not in SUBJECTS:
+            ap.error(f"--subject {a.subject}: not one of {', '.join(SUBJECTS)}")
+        subjects = (a.subject,)
+    stack = held_out_stack(a.size, a.per_volume or None, subjects)
     work = tempfile.mkdtemp(prefix="recon-eval-")
     nifti = os.path.join(work, "heldout.nii.gz")
     import nibabel as nib
@@ -288,12 +297,13 @@ def main() -> int:
                              **run_cli("cs", coils, setting, ["--lambda", str(a.cs_lambda), "--iters", str(a.cs_iters)], work, cli_case, nifti)})
             print(json.dumps({"done": f"{coils} coil(s), {setting[0]}", "s": round(time.time() - t_start, 1)}), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    meta = {"heldOut": list(HELD_OUT), "slices": int(stack.shape[0]), "size": a.size, "perVolume": a.per_volume,
+    meta = {"heldOut": list(subjects) if not a.subject else [], "tuningSubject": a.subject, "slices": int(stack.shape[0]), "size": a.size, "perVolume": a.per_volume,
             "models": [{"label": m[0], "path": m[1], "kind": m[2], "options": m[3]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input,
             "seconds": round(time.time() - t_start, 1)}
     with open(a.out + ".json", "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
-    lines = [f"Held-out subject {', '.join(HELD_OUT)}: {stack.shape[0]} slices at {a.size}x{a.size}; fastMRI volume metrics.", "",
+    who = f"TRAINING subject {a.subject} (tuning only, not a held-out figure)" if a.subject else f"Held-out subject {', '.join(HELD_OUT)}"
+    lines = [f"{who}: {stack.shape[0]} slices at {a.size}x{a.size}; fastMRI volume metrics.", "",
              "| coils | sampling | accel | method | SSIM | PSNR (dB) | NMSE |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['coils']} | {r['setting']} | {r['accel']:.2f} | {r['method']} | {r['ssim']:.4f} | {r['psnr']:.2f} | {r['nmse']:.4g} |")
