@@ -13,7 +13,7 @@ export function toComplex(real: Float32Array): Float32Array {
   return out;
 }
 
-export function abs(c: Float32Array, out = new Float32Array(c.length / 2)): Float32Array {
+export function abs(c: Float32Array, out: Float32Array = new Float32Array(c.length / 2)): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = Math.hypot(c[2 * i]!, c[2 * i + 1]!);
   return out;
 }
@@ -45,7 +45,7 @@ export function norm2(a: Float32Array): number {
 }
 
 /** out = a * b element-wise (complex). out may alias a or b. */
-export function mul(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function mul(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i += 2) {
     const ar = a[i]!, ai = a[i + 1]!, br = b[i]!, bi = b[i + 1]!;
     out[i] = ar * br - ai * bi;
@@ -55,7 +55,7 @@ export function mul(a: Float32Array, b: Float32Array, out = new Float32Array(a.l
 }
 
 /** out = conj(a) * b element-wise (complex). out may alias a or b. */
-export function conjMul(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function conjMul(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i += 2) {
     const ar = a[i]!, ai = a[i + 1]!, br = b[i]!, bi = b[i + 1]!;
     out[i] = ar * br + ai * bi;
@@ -70,7 +70,7 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): Float32Ar
   return y;
 }
 
-export function scale(x: Float32Array, alpha: number, out = new Float32Array(x.length)): Float32Array {
+export function scale(x: Float32Array, alpha: number, out: Float32Array = new Float32Array(x.length)): Float32Array {
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * alpha;
   return out;
 }
