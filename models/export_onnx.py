@@ -9,7 +9,9 @@ without it are CIRIM). Writes, atomically (a temp folder renamed into place):
   model.onnx     opset 13. CIRIM: ONE cascade per call, all cascades' weights
                  stacked and picked by the int64 input `cascade`; with
                  --unit time-step ONE time step per call, the log-likelihood
-                 gradient an input the engine computes with its FFT. RIM: one call
+                 gradient an input the engine computes with its FFT; each
+                 cascade is a constant-weight subgraph picked by ONNX If nodes
+                 (write_if_chain_time_step), so ORT can pre-pack its convs. RIM: one call
                  (same contract as a CIRIM cascade, cascades = 1, no selector).
                  U-Net: one call, image -> image.
   manifest.json  the contract (electron/engine/learned/manifest.ts): inputs,
@@ -34,7 +36,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from recon_models.cirim import StackedCascadeStep, StackedTimeStep, sense_expand_grad  # noqa: E402
+from recon_models.cirim import CascadeTimeStep, StackedCascadeStep, StackedTimeStep, sense_expand_grad  # noqa: E402
 from recon_models.complex_ops import dft_matrix  # noqa: E402
 from recon_models.data import HELD_OUT, SUBJECTS, MaskConfig, center_crop_pad, ifft2c, simulate, slices_for, split  # noqa: E402
 from recon_models.rim import RimStep  # noqa: E402
@@ -199,6 +201,59 @@ def _usage(kind: str, unit: str = "cascade") -> list:
             "image = s * eta (complex); magnitude = s * |eta|"]
 
 
+def write_if_chain_time_step(model, args, path: str, dyn: dict) -> None:
+    """The time-step graph as one constant-weight subgraph per cascade (CascadeTimeStep),
+    picked by nested ONNX If nodes on `cascade` (Equal to 0 -> cascade 0, else Equal to
+    1 -> ..., else the last). Same inputs, outputs and arithmetic as StackedTimeStep (the
+    golden, computed with it, checks the file); ONNX Runtime gets constant conv weights."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    eta, grad, hidden = args[0], args[1], args[2]
+    subs, io = [], None
+    with tempfile.TemporaryDirectory() as td:
+        for c, casc in enumerate(model.cascades):
+            p = os.path.join(td, f"cascade{c}.onnx")
+            torch.onnx.export(CascadeTimeStep(casc).eval(), (eta, grad, hidden), p, input_names=["eta", "grad", "hidden"],
+                              output_names=["eta_out", "hidden_out"], dynamic_axes={k: v for k, v in dyn.items() if v and k != "cascade"},
+                              opset_version=OPSET, do_constant_folding=True)
+            m = onnx.load(p)
+            g = m.graph
+            if io is None:
+                io = (list(g.input), list(g.output))
+            # Outer-scope inputs keep their names; everything the subgraph defines gets a cascade prefix.
+            ren = {t.name: f"c{c}/{t.name}" for t in g.initializer}
+            ren.update({o: f"c{c}/{o}" for n in g.node for o in n.output})
+            for t in g.initializer:
+                t.name = ren[t.name]
+            for n in g.node:
+                n.name = f"c{c}/{n.name}"
+                n.input[:] = [ren.get(v, v) for v in n.input]
+                n.output[:] = [ren[v] for v in n.output]
+            outs = [helper.make_tensor_value_info(ren[o.name], TensorProto.FLOAT, None) for o in g.output]
+            subs.append(helper.make_graph(list(g.node), f"cascade{c}", [], outs, initializer=list(g.initializer)))
+
+    def chain(c: int):
+        if c == len(subs) - 1:
+            return subs[c]
+        cond, outs = f"is_cascade{c}", [f"pick{c}/eta", f"pick{c}/hidden"]
+        nodes = [helper.make_node("Equal", ["cascade_scalar", f"const{c}"], [cond]),
+                 helper.make_node("If", [cond], outs, then_branch=subs[c], else_branch=chain(c + 1))]
+        return helper.make_graph(nodes, f"pick{c}", [], [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+                                 initializer=[helper.make_tensor(f"const{c}", TensorProto.INT64, [], [c])])
+
+    top = chain(0)
+    nodes = [helper.make_node("Constant", [], ["axis0"], value=helper.make_tensor("axis0_value", TensorProto.INT64, [1], [0])),
+             helper.make_node("Squeeze", ["cascade", "axis0"], ["cascade_scalar"]), *top.node,
+             helper.make_node("Identity", [top.output[0].name], ["eta_out"]),
+             helper.make_node("Identity", [top.output[1].name], ["hidden_out"])]
+    inputs = io[0] + [helper.make_tensor_value_info("cascade", TensorProto.INT64, [1])]
+    graph = helper.make_graph(nodes, "cirim_time_step", inputs, io[1], initializer=list(top.initializer))
+    out = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="recon-studio models/export_onnx.py")
+    onnx.checker.check_model(out)
+    onnx.save(out, path)
+
+
 def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None,
            unit: str = "cascade") -> str:
     model.eval()
@@ -215,14 +270,17 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
     try:
         dyn = {i["name"]: {k: d for k, d in enumerate(i["shape"]) if isinstance(d, str)} for i in inputs + outputs}
         args = tuple(torch.from_numpy(feeds[n]) for n in order)
-        torch.onnx.export(graph, args, os.path.join(tmp, "model.onnx"), input_names=order, output_names=[o["name"] for o in outputs],
-                          dynamic_axes={k: v for k, v in dyn.items() if v}, opset_version=OPSET, do_constant_folding=True)
+        if unit == "time-step":
+            write_if_chain_time_step(model, args, os.path.join(tmp, "model.onnx"), dyn)
+        else:
+            torch.onnx.export(graph, args, os.path.join(tmp, "model.onnx"), input_names=order, output_names=[o["name"] for o in outputs],
+                              dynamic_axes={k: v for k, v in dyn.items() if v}, opset_version=OPSET, do_constant_folding=True)
         import onnx
         onnx.checker.check_model(onnx.load(os.path.join(tmp, "model.onnx")))
         g_in, g_out = write_golden(tmp, order, feeds, outputs, outs)
         manifest = {
             "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
-            "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call, the likelihood gradient computed by the caller"),
+            "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call (a constant-weight subgraph per cascade, picked by ONNX If on `cascade`), the likelihood gradient computed by the caller"),
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),

@@ -209,3 +209,25 @@ class StackedTimeStep(StackedCascadeStep):
         hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
         eta, hs = self._step(eta, grad, hs, cascade)
         return eta, torch.cat(hs, 1)
+
+
+class CascadeTimeStep(nn.Module):
+    """ONE time step of ONE cascade with its weights as constants:
+    (eta, grad, hidden) -> (eta_out, hidden_out). export_onnx.py exports one
+    per cascade and joins them under ONNX If nodes on the `cascade` input, so
+    the file keeps StackedTimeStep's contract while ONNX Runtime sees constant
+    conv weights it can pre-pack (its NCHWc kernels): about 27% less time per
+    step than the Gather-selected weights, measured at 256x256 on this CPU."""
+
+    def __init__(self, cascade: RIMCascade):
+        super().__init__()
+        self.cascade = cascade
+        self.cfg = cascade.cfg
+
+    def forward(self, eta, grad, hidden):
+        hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
+        x = torch.cat([_to_ch(eta), _to_ch(grad)], 1)
+        for i, (conv, cell) in enumerate(zip(self.cascade.convs, self.cascade.cells)):
+            hs[i] = cell(torch.relu(conv(x)), hs[i])
+            x = hs[i]
+        return eta + _from_ch(self.cascade.final(x)), torch.cat(hs, 1)
