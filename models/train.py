@@ -192,8 +192,11 @@ def train(a) -> dict:
             raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
         opt = torch.optim.Adam(model.parameters(), lr=a.lr)
         opt.load_state_dict(st["opt"])
+        if getattr(a, "lr_given", False):  # e.g. a lower rate to fine-tune with a new loss
+            for g in opt.param_groups:
+                g["lr"] = a.lr
         step = st["step"]
-        _log(log, {"event": "resume", "step": step, "config": cfg.to_dict()})
+        _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss})
     else:
         model, cfg = build(a.model, config_from_args(a))
         opt = torch.optim.Adam(model.parameters(), lr=a.lr)
@@ -244,7 +247,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--loss", choices=("l1", "ssim-l1", "ssim-cl1"),
                     help="per-image loss: L1 of magnitudes, + (1 - SSIM), or complex L1 + (1 - SSIM) "
                          "(default: ssim-cl1 for cirim and rim, ssim-l1 for unet)")
-    ap.add_argument("--lr", type=float)
+    ap.add_argument("--lr", type=float, help="learning rate (on --resume: replaces the checkpoint's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-per-volume", type=int, default=None)
@@ -257,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def fill_defaults(a) -> argparse.Namespace:
+    a.lr_given = a.lr is not None  # --resume keeps the checkpoint's learning rate unless --lr is given
     preset = dict(PRESETS[a.model])
     if a.smoke:
         preset.update(SMOKE[a.model])
