@@ -30,6 +30,7 @@ import { learnedOptionFields } from '../engine/recon/describe';
 import { executeReconJob, prepareLoadedJob, type ReconJobSpec } from '../engine/jobs/recon-job';
 import { subGeometry } from '../engine/export/job-export';
 import { encodeNifti } from '../engine/export/nifti-writer';
+import { sanitizeComponent } from '../engine/jobs/batch-plan';
 import { JobQueue, type QueuedJob } from '../engine/jobs/queue';
 import { makeMask, maskFromData, maskFromKSpace, type Mask, type MaskSpec } from '../engine/sampling';
 import { ENGINE_VERSION } from '../engine/version';
@@ -378,8 +379,7 @@ export class Workspace {
     const [, h, w] = u.image.shape as [number, number, number];
     const geometry = subGeometry(d.volume.geometry, job.spec.slices[0], h, w, h, w);
     const bytes = encodeNifti(u.image, geometry, { gzip: false, description: `Recon Studio ${job.spec.label} SD map`.slice(0, 79) });
-    const safe = job.spec.label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'job';
-    return { name: `${safe}_sigma.nii`, data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
+    return { name: `${sanitizeComponent(job.spec.label)}_sigma.nii`, data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
   }
 
   methods(): MethodInfo[] {

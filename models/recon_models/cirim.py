@@ -108,14 +108,19 @@ def unroll_rim(block, eta, hidden, kspace, mask, sens, fh, fw):
     hs = list(torch.split(hidden, [c for c, _, _ in block.cfg.convs], dim=1))
     etas = []
     for _ in range(block.cfg.time_steps):
-        g = sense_expand_grad(eta, kspace, mask, sens, fh, fw)
-        x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
-        for i, (conv, cell) in enumerate(zip(block.convs, block.cells)):
-            hs[i] = cell(torch.relu(conv(x)), hs[i])
-            x = hs[i]
-        eta = eta + _from_ch(block.final(x))
+        eta, hs = rim_step(block, eta, sense_expand_grad(eta, kspace, mask, sens, fh, fw), hs)
         etas.append(eta)
     return etas, torch.cat(hs, 1)
+
+
+def rim_step(block, eta, g, hs: list):
+    """One recurrent step of `block`: (estimate, log-likelihood gradient, states) -> (estimate + update, new states)."""
+    hs = list(hs)
+    x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
+    for i, (conv, cell) in enumerate(zip(block.convs, block.cells)):
+        hs[i] = cell(torch.relu(conv(x)), hs[i])
+        x = hs[i]
+    return eta + _from_ch(block.final(x)), hs
 
 
 class CIRIM(nn.Module):
@@ -225,9 +230,5 @@ class CascadeTimeStep(nn.Module):
         self.cfg = cascade.cfg
 
     def forward(self, eta, grad, hidden):
-        hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
-        x = torch.cat([_to_ch(eta), _to_ch(grad)], 1)
-        for i, (conv, cell) in enumerate(zip(self.cascade.convs, self.cascade.cells)):
-            hs[i] = cell(torch.relu(conv(x)), hs[i])
-            x = hs[i]
-        return eta + _from_ch(self.cascade.final(x)), torch.cat(hs, 1)
+        eta, hs = rim_step(self.cascade, eta, grad, torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
+        return eta, torch.cat(hs, 1)

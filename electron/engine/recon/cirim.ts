@@ -16,6 +16,7 @@
 import { axpy, ctensor, norm2, rtensor, scale as scaleBy, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { senseOp } from '../linop';
+import type { Normalisation } from '../learned/cascade-model';
 import { bartScale } from './cs';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
 import { modelOpenOptions, throwIfCancelled, validateInput } from './types';
@@ -112,9 +113,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
       ctx.onPreview?.(s, preview.data, ny, nx);
       await tick(); // let a cancel request or a UI in between cascades
     }
-    const out = complex.data.subarray(2 * s * plane, 2 * (s + 1) * plane);
-    out.set(x);
-    scaleBy(out, scale, out);
+    const out = scaleBy(x, scale, complex.data.subarray(2 * s * plane, 2 * (s + 1) * plane));
     magnitudeInto(out, 1, image.data.subarray(s * plane, (s + 1) * plane));
   }
   const m = model.loaded;
@@ -147,7 +146,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
  */
 
 /** One slice's masked k-space y / s, coil maps, zero-filled SENSE estimate A^H y / s, the scale s and ||y / s||. */
-function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, nx: number, normalisation: string, work: Float32Array) {
+function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, nx: number, normalisation: Normalisation, work: Float32Array) {
   const plane = ny * nx;
   const y = new Float32Array(2 * coils * plane);
   const k = input.kspace.data.subarray(2 * s * coils * plane, 2 * (s + 1) * coils * plane);
