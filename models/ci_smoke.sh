@@ -13,6 +13,8 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/recon-ci-smoke-XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 start=$(date +%s)
 /usr/bin/python3 models/check_loss.py
+/usr/bin/python3 models/check_dc_step.py
+/usr/bin/python3 models/check_batch.py
 for m in cirim rim unet; do
   nice -n 19 /usr/bin/python3 models/train.py --model "$m" --smoke --steps "$STEPS" --log-every "$STEPS" \
     --out "$TMP/run-$m" --export-root "$TMP/models" | tail -n 1
@@ -21,4 +23,5 @@ done
 nice -n 19 /usr/bin/python3 models/train_diffusion.py --smoke --steps "$STEPS" --log-every "$STEPS" \
   --out "$TMP/run-diffusion" --export-root "$TMP/models" | tail -n 1 | cut -c 1-200
 npx tsx models/ci_parity.ts "$TMP/models"
+/usr/bin/python3 models/check_cirim_engine.py
 echo "ci_smoke: ok in $(( $(date +%s) - start )) s"

@@ -73,7 +73,8 @@ def io_specs(kind: str, cfg, unit: str = "cascade") -> tuple[list, list]:
     cell = "IndRNN" if kind == "cirim" else "ConvGRU"
     inputs = [
         {"name": "eta", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
-         "description": "current estimate, scaled; first call: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image)"},
+         "description": "current estimate, scaled; first call: sum_c conj(S_c) ifft2c(y_c) (SENSE-combined zero-filled image), "
+                        "or the CG-SENSE estimate when the manifest's init is cg-sense (see usage)"},
         {"name": "hidden", "shape": ["B", nh, "H", "W"], "dtype": "float32",
          "description": f"{cell} states of all layers concatenated on channels ({nh}); zeros for the first call, then the previous call's hidden_out"},
         *_data_inputs(),
@@ -186,17 +187,22 @@ DESCRIPTIONS = {
 }
 
 
-def _usage(kind: str, unit: str = "cascade") -> list:
+def _usage(kind: str, unit: str = "cascade", init_cg: int = 0) -> list:
     scale = "scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s"
+    first = "eta = sum_c conj(S_c) ifft2c(kspace_c)"
+    if init_cg > 0:
+        first = (f"eta = {init_cg} conjugate-gradient iterations on A^H A eta = A^H kspace from eta = 0 (A = mask fft2c S_c; "
+                 "an item stops once ||r|| <= 1e-6 ||A^H kspace||) when there are several coils; single coil eta = A^H kspace "
+                 "= sum_c conj(S_c) ifft2c(kspace_c)")
     if unit == "time-step":
-        return [scale, "eta = sum_c conj(S_c) ifft2c(kspace_c); hidden = zeros [B, hiddenChannels, H, W]",
+        return [scale, first + "; hidden = zeros [B, hiddenChannels, H, W]",
                 "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
                 "(eta, hidden) = run(eta, grad, hidden, cascade=[c])",
                 "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
                 "out = run(image); crop the padding; image = s * image_out (complex); magnitude = s * |image_out|"]
-    return [scale, "eta = sum_c conj(S_c) ifft2c(kspace_c); hidden = zeros [B, hiddenChannels, H, W]",
+    return [scale, first + "; hidden = zeros [B, hiddenChannels, H, W]",
             "for c in 0..cascades-1: (eta, hidden) = run(eta, hidden, kspace, mask, sens, fh, fw" + (", cascade=[c])" if kind == "cirim" else ")"),
             "image = s * eta (complex); magnitude = s * |eta|"]
 
@@ -282,11 +288,12 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
             "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
             "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call (a constant-weight subgraph per cascade, picked by ONNX If on `cascade`), the likelihood gradient computed by the caller"),
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
+            **({"init": "cg-sense", "initIters": cfg.init_cg} if getattr(cfg, "init_cg", 0) > 0 else {}),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),
             "inputs": inputs, "outputs": outputs,
             "complexLayout": "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array",
-            "usage": _usage(kind, unit), "normalisation": NORMALISATION,
+            "usage": _usage(kind, unit, getattr(cfg, "init_cg", 0)), "normalisation": NORMALISATION,
             "training": training, "metrics": metrics,
             "provenance": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__, "commit": git_commit(),
                            "exporter": "models/export_onnx.py"},

@@ -74,7 +74,8 @@ def build(kind: str, config: dict):
 
 def config_from_args(a) -> dict:
     if a.model == "cirim":
-        return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
+        return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)],
+                           dc_step=bool(getattr(a, "dc_step", False)), init_cg=getattr(a, "init_cg", None) or 0).to_dict()
     if a.model == "rim":
         return RimConfig(time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
     return UnetConfig(chans=a.chans, pools=a.pools, out=a.unet_out).to_dict()
@@ -89,12 +90,42 @@ def load_checkpoint(path: str):
     return kind, model, cfg, st
 
 
+# The per-cascade gradient-step weights (CirimConfig.dc_step) are single scalars that
+# start at 0; at the network's rate (2e-4 when fine-tuning) Adam would need thousands
+# of steps to move them to O(1), so they learn DC_LR_SCALE times faster.
+DC_LR_SCALE = 50.0
+
+
+def make_optimizer(model, lr: float) -> torch.optim.Adam:
+    dc = [p for n, p in model.named_parameters() if n.endswith("dc_weight")]
+    rest = [p for n, p in model.named_parameters() if not n.endswith("dc_weight")]
+    groups = [{"params": rest, "lr": lr, "lr_scale": 1.0}]
+    if dc:
+        groups.append({"params": dc, "lr": lr * DC_LR_SCALE, "lr_scale": DC_LR_SCALE})
+    return torch.optim.Adam(groups, lr=lr)
+
+
+def with_dc_step(kind: str, cfg, weights: dict, where: str = "checkpoint"):
+    """(model, cfg) of a CIRIM trained without dc_step, with the gradient-step weights added
+    at 0: the same function as before, so training can resume from it."""
+    model, cfg = build(kind, {**cfg.to_dict(), "dc_step": True})
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if unexpected or any(not m.endswith("dc_weight") for m in missing):
+        raise SystemExit(f"{where}: cannot add dc_step (missing {missing}, unexpected {unexpected})")
+    return model, cfg
+
+
 def batch_tensors(samples):
     k = np.stack([s.kspace for s in samples])  # [B, C, H, W]
     sens = np.stack([s.sens for s in samples])
     tgt = np.stack([s.target for s in samples])[:, None]
     as_ri = lambda z: torch.from_numpy(np.stack([z.real, z.imag], -1).astype(np.float32))  # noqa: E731
-    mask = torch.from_numpy(samples[0].mask)[None, None, :, :, None]
+    # Each sample's OWN mask, [B, 1, H, W, 1]: the simulator draws a mask per sample (random
+    # lines, equispaced offsets, Poisson points), so a mask shared across the batch contradicted
+    # every sample but the first one's k-space, and their log-likelihood gradient pointed at
+    # data the model was told was never measured. (The engine's one-mask-per-volume input is a
+    # property of the exported graph, which broadcasts over B either way.)
+    mask = torch.from_numpy(np.stack([s.mask for s in samples]))[:, None, :, :, None]
     return as_ri(k), mask, as_ri(sens), as_ri(tgt)
 
 
@@ -190,23 +221,38 @@ def train(a) -> dict:
         kind, model, cfg, st = load_checkpoint(ckpt)
         if kind != a.model:
             raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
-        opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-        opt.load_state_dict(st["opt"])
+        added = None
+        if getattr(a, "dc_step", False) and kind == "cirim" and not cfg.dc_step:
+            # Add the gradient-step weights (zeros: the same function as the checkpoint) and
+            # start Adam afresh: its saved moments belong to the old parameter list.
+            model, cfg = with_dc_step(kind, cfg, st["model"], ckpt)
+            opt = make_optimizer(model, a.lr)
+            added = "dc_step (fresh Adam state)"
+        else:
+            opt = make_optimizer(model, a.lr)
+            opt.load_state_dict(st["opt"])
+        if getattr(a, "init_cg", None) is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
+            # The first estimate is an input transformation (no parameters): the same model,
+            # from now on trained (and exported) with the new one.
+            cfg.init_cg = a.init_cg
+            model.cfg = cfg
+            added = ", ".join(filter(None, [added, f"init_cg {a.init_cg}"]))
         if getattr(a, "lr_given", False):  # e.g. a lower rate to fine-tune with a new loss
             for g in opt.param_groups:
-                g["lr"] = a.lr
+                g["lr"] = a.lr * g.get("lr_scale", 1.0)
         step = st["step"]
-        _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss})
+        _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss,
+                   **({"added": added} if added else {})})
     else:
         model, cfg = build(a.model, config_from_args(a))
-        opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+        opt = make_optimizer(model, a.lr)
         _log(log, {"event": "start", "model": a.model, "config": cfg.to_dict(), "params": sum(p.numel() for p in model.parameters()),
                    "args": vars(a)})
     if a.crop % getattr(cfg, "pad_multiple", 1):
         raise SystemExit(f"--crop {a.crop} must be a multiple of {cfg.pad_multiple} for a U-Net with {cfg.pools} pools")
     fh = torch.from_numpy(dft_matrix(a.crop))
-    # One mask per batch (the mask input is shared across the batch, as in the engine).
-    # One stream per (mask, coil count): a batch shares both; batches cycle through every pair.
+    # One stream per (mask kind, coil count): a batch shares both (each sample draws its own
+    # mask of that kind: batch_tensors); batches cycle through every pair.
     pairs = [(m, c) for c in coil_counts(a.coils) for m in DEFAULT_MASKS]
     streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume) for i, (m, c) in enumerate(pairs)]
     t0 = time.time()
@@ -254,6 +300,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--dc-step", action="store_true",
+                    help="cirim: a learned gradient-step weight per cascade (eta <- eta + update - w grad; see recon_models/cirim.py); "
+                         "with --resume it is added to a checkpoint trained without it")
+    ap.add_argument("--init-cg", type=int, default=None, metavar="N",
+                    help="cirim: first estimate = N CG-SENSE iterations instead of the zero-filled A^H y (multi-coil only; "
+                         "single coil they coincide); with --resume it replaces the checkpoint's")
     ap.add_argument("--smoke", action="store_true", help="tiny model, few steps on 32x32 crops, then export <model>-smoke")
     ap.add_argument("--export-root", default=None, help="--smoke: where to write <model>-smoke (default resources/models)")
     return ap

@@ -8,7 +8,14 @@ current estimate eta and the log-likelihood gradient
 followed by an IndRNN cell (h' = relu(W x + u . h + b), u per channel, as
 IndRNN), and a final conv predicts the update: eta <- eta + dEta. There is no
 explicit data-consistency layer (the gradient carries the data: "implicit
-DC"). As in the reference design the next cascade starts from the previous
+DC"), unless dc_step is set: then each cascade also has one learned weight w
+and every step is eta <- eta + dEta - w g, a gradient step on the data term
+next to the learned update (w starts at 0, so a checkpoint trained without it
+resumes unchanged). Measured reason: the implicit-DC CIRIM left 9-13% of the
+measured k-space unexplained on held-out data and fell BELOW plain Landweber
+(x <- x - g, 32 steps) in 8-coil PSNR (25.5 vs 26.4 dB at 4x, 27.2 vs 29.9
+dB Poisson 8x). mridc's RIM block carries the same option (a learned soft-DC
+weight), off in the paper's headline configuration. As in the reference design the next cascade starts from the previous
 cascade's estimate and hidden states, and every time step's estimate enters
 the loss (step_weights).
 
@@ -37,6 +44,8 @@ class CirimConfig:
     # (out channels, kernel, dilation) per conv layer; each but the last is followed by an IndRNN
     convs: list = field(default_factory=lambda: [(64, 5, 1), (64, 3, 2)])
     final_kernel: int = 3
+    dc_step: bool = False  # a learned gradient-step weight per cascade (see the module docstring)
+    init_cg: int = 0  # first estimate: 0 = SENSE-combined zero-filled A^H y; N > 0 = N CG iterations on A^H A x = A^H y (cg_sense)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,6 +78,44 @@ def zero_filled(kspace, sens, fh, fw):
     return cmul_conj(sens, ifft2c(kspace, fh, fw)).sum(1, keepdim=True)
 
 
+def cg_sense(kspace, mask, sens, fh, fw, iters: int, tol: float = 1e-6):
+    """iters conjugate-gradient iterations on A^H A x = A^H y from x = 0 (A = M F S),
+    per batch item, stopping an item once ||r|| <= tol ||A^H y||: the unregularised
+    CG-SENSE estimate, as the engine's solvers/cg.ts cgSolve. Single coil (S = 1) it is
+    A^H y itself, the zero-filled image (A^H A is then a projection with A^H y in its
+    range: CG's exact first step), returned directly since further float32 iterations
+    would only chase rounding noise."""
+    b = zero_filled(kspace, sens, fh, fw)
+    if sens.shape[1] == 1:
+        return b
+
+    def normal(x):
+        return cmul_conj(sens, ifft2c(fft2c(cmul(sens, x), fh, fw) * mask, fh, fw)).sum(1, keepdim=True)
+
+    def dot(a, c):  # Re<a, c> per batch item, [B, 1, 1, 1, 1]
+        return (a * c).sum(dim=(1, 2, 3, 4), keepdim=True)
+
+    x = torch.zeros_like(b)
+    r, p = b.clone(), b.clone()
+    rr = dot(r, r)
+    stop = (tol ** 2) * rr
+    zero = torch.zeros_like(rr)
+    for _ in range(iters):
+        ap = normal(p)
+        pap = dot(p, ap)
+        active = (rr > stop) & (pap > 0)
+        if not bool(active.any()):
+            break
+        alpha = torch.where(active, rr / torch.where(active, pap, torch.ones_like(pap)), zero)
+        x = x + alpha * p
+        r = r - alpha * ap
+        rr_new = dot(r, r)
+        beta = torch.where(active, rr_new / torch.where(active, rr, torch.ones_like(rr)), zero)
+        p = torch.where(active, r + beta * p, p)
+        rr = torch.where(active, rr_new, rr)
+    return x
+
+
 def _to_ch(z: torch.Tensor) -> torch.Tensor:
     # [B,1,H,W,2] -> [B,2,H,W]
     return z[:, 0].permute(0, 3, 1, 2)
@@ -92,6 +139,8 @@ class RIMCascade(nn.Module):
             self.cells.append(IndRNNCell(cout))
             cin = cout
         self.final = nn.Conv2d(cin, 2, cfg.final_kernel, padding=cfg.final_kernel // 2)
+        if getattr(cfg, "dc_step", False):
+            self.dc_weight = nn.Parameter(torch.zeros(1))
 
     def forward(self, eta, hidden, kspace, mask, sens, fh, fw):
         return unroll_rim(self, eta, hidden, kspace, mask, sens, fh, fw)
@@ -120,7 +169,9 @@ def rim_step(block, eta, g, hs: list):
     for i, (conv, cell) in enumerate(zip(block.convs, block.cells)):
         hs[i] = cell(torch.relu(conv(x)), hs[i])
         x = hs[i]
-    return eta + _from_ch(block.final(x)), hs
+    out = eta + _from_ch(block.final(x))
+    w = getattr(block, "dc_weight", None)
+    return (out if w is None else out - w * g), hs
 
 
 class CIRIM(nn.Module):
@@ -129,15 +180,21 @@ class CIRIM(nn.Module):
         self.cfg = cfg
         self.cascades = nn.ModuleList([RIMCascade(cfg) for _ in range(cfg.cascades)])
 
-    def init_state(self, kspace, sens, fh, fw):
+    def init_state(self, kspace, sens, fh, fw, mask=None):
         b, _, h, w, _ = kspace.shape
-        eta = zero_filled(kspace, sens, fh, fw)
+        if getattr(self.cfg, "init_cg", 0) > 0:
+            if mask is None:
+                raise ValueError("init_cg needs the sampling mask")
+            with torch.no_grad():  # a fixed function of the data: no parameters, no gradient needed
+                eta = cg_sense(kspace, mask, sens, fh, fw, self.cfg.init_cg)
+        else:
+            eta = zero_filled(kspace, sens, fh, fw)
         hidden = kspace.new_zeros(b, self.cfg.hidden_channels, h, w)
         return eta, hidden
 
     def forward(self, kspace, mask, sens, fh, fw):
         """All time-step estimates of all cascades (for the per-step loss), last one = output."""
-        eta, hidden = self.init_state(kspace, sens, fh, fw)
+        eta, hidden = self.init_state(kspace, sens, fh, fw, mask)
         out = []
         for c in self.cascades:
             etas, hidden = c(eta, hidden, kspace, mask, sens, fh, fw)
@@ -192,7 +249,8 @@ class StackedCascadeStep(nn.Module):
             hs[i] = torch.relu(ih + self._w(f"cells.{i}.u", cascade) * hs[i])
             x = hs[i]
         upd = nn.functional.conv2d(x, self._w("final.weight", cascade), self._w("final.bias", cascade), padding=cfg.final_kernel // 2)
-        return eta + _from_ch(upd), hs
+        out = eta + _from_ch(upd)
+        return (out - self._w("dc_weight", cascade) * g if "dc_weight" in self.names else out), hs
 
     def forward(self, eta, hidden, kspace, mask, sens, fh, fw, cascade):
         hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))

@@ -26,8 +26,13 @@ export const cascadeSpecSchema = z.looseObject({
    * the engine calls it timeSteps times per cascade.
    */
   unit: z.enum(['cascade', 'time-step']).default('cascade'),
-  /** Estimate fed to the first cascade. */
-  init: z.enum(['zero-filled-sense', 'zeros']).default('zero-filled-sense'),
+  /**
+   * Estimate fed to the first cascade. cg-sense: initIters conjugate-gradient
+   * iterations on A^H A x = A^H y from 0 when there are several coils (single
+   * coil that is A^H y itself, the zero-filled SENSE estimate).
+   */
+  init: z.enum(['zero-filled-sense', 'zeros', 'cg-sense']).default('zero-filled-sense'),
+  initIters: z.number().int().min(1).max(200).optional(),
   inputs: z.object({
     estimate: z.string(),
     /** unit time-step: the log-likelihood gradient at the estimate. */
@@ -71,7 +76,8 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
       cascades: man.cascades,
       timeSteps: man.timeSteps,
       unit: 'time-step',
-      init: 'zero-filled-sense',
+      init: man.init ?? 'zero-filled-sense',
+      initIters: man.initIters,
       inputs: { estimate: 'eta', gradient: 'grad', cascade: has('cascade') },
       outputs: { estimate: 'eta_out' },
       state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
@@ -80,7 +86,8 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
   return {
     cascades: man.cascades,
     timeSteps: man.timeSteps,
-    init: 'zero-filled-sense',
+    init: man.init ?? 'zero-filled-sense',
+    initIters: man.initIters,
     inputs: { estimate: 'eta', kspace: 'kspace', mask: 'mask', sens: has('sens'), dftH: 'fh', dftW: 'fw', cascade: has('cascade') },
     outputs: { estimate: 'eta_out' },
     state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
@@ -122,6 +129,7 @@ export async function openCascadeModel(name: string, opts: OpenOptions = {}): Pr
     : [spec.inputs.kspace ? '' : 'inputs.kspace', spec.inputs.mask ? '' : 'inputs.mask', spec.inputs.dftH ? '' : 'inputs.dftH', spec.inputs.dftW ? '' : 'inputs.dftW'];
   const absent = missing.filter(Boolean);
   if (absent.length) throw new ManifestError(`${where}: not a cascade model — a "${spec.unit}" model needs cirim.${absent.join(', cirim.')}`);
+  if (spec.init === 'cg-sense' && !spec.initIters) throw new ManifestError(`${where}: init "cg-sense" needs initIters (the number of CG iterations)`);
   const n = normSchema.safeParse(loaded.manifest.normalisation ?? 'none');
   if (!n.success) throw new ManifestError(`${where}: normalisation must be one of ${NORMALISATIONS.join(', ')} (or {kind: ...}), got ${JSON.stringify(loaded.manifest.normalisation)}`);
   const normalisation = typeof n.data === 'string' ? n.data : n.data.kind;

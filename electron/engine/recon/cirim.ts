@@ -16,6 +16,7 @@
 import { axpy, ctensor, norm2, rtensor, scale as scaleBy, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { senseOp } from '../linop';
+import { cgSolve } from '../solvers/cg';
 import type { Normalisation } from '../learned/cascade-model';
 import { bartScale } from './cs';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
@@ -72,9 +73,10 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     if (spec.inputs.kspace) feeds[spec.inputs.kspace] = learned.feed(model, spec.inputs.kspace, y, dims);
     if (spec.inputs.sens) feeds[spec.inputs.sens] = learned.feed(model, spec.inputs.sens, S, dims);
     // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S (native kernels when built).
-    const A = stepwise ? senseOp(S, input.mask.data, coils, ny, nx) : undefined;
+    const cgInit = spec.init === 'cg-sense' && coils > 1;
+    const A = stepwise || cgInit ? senseOp(S, input.mask.data, coils, ny, nx) : undefined;
     const aty = A ? A.adjoint(y) : undefined;
-    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : x0;
+    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSenseInit(A!, aty!, spec.initIters!) : x0;
     for (const st of spec.state) {
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
       feeds[st.input] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
@@ -87,7 +89,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
       }
       for (let t = 0; t < T; t++) {
         feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
-        if (A && aty) {
+        if (stepwise && A && aty) {
           const g = A.normal ? A.normal(x) : A.adjoint(A.apply(x));
           axpy(-1, aty, g);
           feeds[spec.inputs.gradient!] = learned.feed(model, spec.inputs.gradient!, g, dims);
@@ -121,6 +123,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     `CIRIM model ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…), ${K} cascades${stepwise ? ` × ${T} time steps, one call per step (gradients from the engine's FFT)` : ''} on ${model.provider.toUpperCase()}`,
     ...model.notes,
     coils === 1 && !input.sens ? 'single coil: coil map of ones' : `${coils} coils with the given sensitivity maps`,
+    ...(spec.init === 'cg-sense' ? [coils > 1 ? `first estimate: ${spec.initIters} CG-SENSE iterations (as the model was trained)` : 'first estimate: the zero-filled image (CG-SENSE\'s exact answer with one coil)'] : []),
   ];
   // A model without measured quality (the shipped smoke model) exists to test the
   // pipeline; say so wherever the result is shown or exported.
@@ -181,6 +184,16 @@ function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, n
   scaleBy(y, 1 / scale, y);
   scaleBy(x0, 1 / scale, x0);
   return { y, S, x0, scale, yNorm: Math.sqrt(norm2(y)) || 1 };
+}
+
+/**
+ * The first estimate of a model trained from CG-SENSE (manifest init "cg-sense"):
+ * `iters` CG iterations on A^H A x = A^H y from 0, stopping once ||r|| <= 1e-6 ||A^H y||,
+ * as models/recon_models/cirim.py cg_sense.
+ */
+function cgSenseInit(A: ReturnType<typeof senseOp>, aty: Float32Array, iters: number): Float32Array {
+  const normal = A.normal ? (v: Float32Array) => A.normal!(v) : (v: Float32Array) => A.adjoint(A.apply(v));
+  return cgSolve(normal, aty, new Float32Array(aty.length), iters, 1e-6);
 }
 
 /** out[p] = alpha |x[p]| for an interleaved complex x. */
