@@ -51,7 +51,7 @@ MODELS = ("cirim", "rim", "unet")
 # s/step measured with 1 thread on the shared 2-core machine (load 4.5-5.5): CIRIM 3.9, RIM 4.0, U-Net 0.36.
 PRESETS = {
     "cirim": {"crop": 96, "batch": 2, "cascades": 4, "time_steps": 8, "hidden": 32, "steps": 2000, "lr": 1e-3,
-              "loss": "ssim-cl1"},
+              "loss": "ssim-cl1", "dc_step": True, "init_cg": 40},
     "rim": {"crop": 96, "batch": 2, "time_steps": 8, "hidden": 48, "steps": 2000, "lr": 1e-3, "loss": "ssim-cl1"},
     "unet": {"crop": 96, "batch": 4, "chans": 16, "pools": 3, "steps": 15000, "lr": 1e-3, "loss": "ssim-l1"},
 }
@@ -222,7 +222,8 @@ def train(a) -> dict:
         if kind != a.model:
             raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
         added = None
-        if getattr(a, "dc_step", False) and kind == "cirim" and not cfg.dc_step:
+        given = getattr(a, "arch_given", ["dc_step", "init_cg"])
+        if "dc_step" in given and a.dc_step and kind == "cirim" and not cfg.dc_step:
             # Add the gradient-step weights (zeros: the same function as the checkpoint) and
             # start Adam afresh: its saved moments belong to the old parameter list.
             model, cfg = with_dc_step(kind, cfg, st["model"], ckpt)
@@ -231,7 +232,7 @@ def train(a) -> dict:
         else:
             opt = make_optimizer(model, a.lr)
             opt.load_state_dict(st["opt"])
-        if getattr(a, "init_cg", None) is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
+        if "init_cg" in given and a.init_cg is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
             # The first estimate is an input transformation (no parameters): the same model,
             # from now on trained (and exported) with the new one.
             cfg.init_cg = a.init_cg
@@ -300,12 +301,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--dc-step", action="store_true",
-                    help="cirim: a learned gradient-step weight per cascade (eta <- eta + update - w grad; see recon_models/cirim.py); "
-                         "with --resume it is added to a checkpoint trained without it")
+    ap.add_argument("--dc-step", action="store_true", default=None,
+                    help="cirim (on in the preset): a learned gradient-step weight per cascade (eta <- eta + update - w grad; see "
+                         "recon_models/cirim.py); with --resume it is added to a checkpoint trained without it")
     ap.add_argument("--init-cg", type=int, default=None, metavar="N",
                     help="cirim: first estimate = N CG-SENSE iterations instead of the zero-filled A^H y (multi-coil only; "
-                         "single coil they coincide); with --resume it replaces the checkpoint's")
+                         "single coil they coincide; 0 = zero-filled); with --resume it replaces the checkpoint's")
     ap.add_argument("--smoke", action="store_true", help="tiny model, few steps on 32x32 crops, then export <model>-smoke")
     ap.add_argument("--export-root", default=None, help="--smoke: where to write <model>-smoke (default resources/models)")
     return ap
@@ -313,6 +314,8 @@ def parser() -> argparse.ArgumentParser:
 
 def fill_defaults(a) -> argparse.Namespace:
     a.lr_given = a.lr is not None  # --resume keeps the checkpoint's learning rate unless --lr is given
+    # Architecture options a fresh run takes from the preset; --resume changes a checkpoint's only when given.
+    a.arch_given = [k for k in ("dc_step", "init_cg") if getattr(a, k, None) is not None]
     preset = dict(PRESETS[a.model])
     if a.smoke:
         preset.update(SMOKE[a.model])
