@@ -139,6 +139,43 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
     }
   });
 
+  it('a CG-SENSE first estimate (manifest init "cg-sense"): changes a multi-coil run, not a single-coil one, and needs initIters', async () => {
+    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'cirim-cg-'));
+    const write = (name: string, edit: (m: Record<string, unknown>) => void) => {
+      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, name), { recursive: true });
+      const man = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8'));
+      edit(man);
+      writeFileSync(join(root, name, 'manifest.json'), JSON.stringify(man));
+    };
+    try {
+      write('cg', (m) => { m.init = 'cg-sense'; m.initIters = 8; });
+      write('cg-no-iters', (m) => { m.init = 'cg-sense'; });
+      const rel = (a: Float32Array, b: Float32Array) => {
+        let e = 0, r = 0;
+        for (let i = 0; i < a.length; i++) { e += (a[i]! - b[i]!) ** 2; r += a[i]! ** 2; }
+        return Math.sqrt(e / r);
+      };
+      for (const coils of [1, 4]) {
+        const input = scan(24, 20, coils);
+        const plain = await reconCirim(input, { model: 'cirim-smoke-step', provider: 'cpu' });
+        const cg = await reconCirim(input, { model: 'cg', modelsDir: root, provider: 'cpu' });
+        const d = rel(plain.complex!.data, cg.complex!.data);
+        if (coils === 1) {
+          expect(d).toBeLessThan(1e-6);
+          expect(cg.notes.join('\n')).toMatch(/first estimate: the zero-filled image/);
+        } else {
+          expect(d).toBeGreaterThan(1e-3);
+          expect(cg.notes.join('\n')).toMatch(/first estimate: 8 CG-SENSE iterations/);
+        }
+      }
+      await expect(reconCirim(scan(24, 20, 4), { model: 'cg-no-iters', modelsDir: root, provider: 'cpu' })).rejects.toThrow(/init "cg-sense" needs initIters/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('names a missing model', async () => {
     await expect(reconCirim(scan(24, 20, 1), { model: 'no-such-model' })).rejects.toThrow(/no-such-model.*manifest not found/);
   });
