@@ -235,8 +235,7 @@ def train(a) -> dict:
         if "init_cg" in given and a.init_cg is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
             # The first estimate is an input transformation (no parameters): the same model,
             # from now on trained (and exported) with the new one.
-            cfg.init_cg = a.init_cg
-            model.cfg = cfg
+            cfg.init_cg = a.init_cg  # the model and its cascades hold this same cfg object
             added = ", ".join(filter(None, [added, f"init_cg {a.init_cg}"]))
         if getattr(a, "lr_given", False):  # e.g. a lower rate to fine-tune with a new loss
             for g in opt.param_groups:

@@ -15,9 +15,10 @@ resumes unchanged). Measured reason: the implicit-DC CIRIM left 9-13% of the
 measured k-space unexplained on held-out data and fell BELOW plain Landweber
 (x <- x - g, 32 steps) in 8-coil PSNR (25.5 vs 26.4 dB at 4x, 27.2 vs 29.9
 dB Poisson 8x). mridc's RIM block carries the same option (a learned soft-DC
-weight), off in the paper's headline configuration. As in the reference design the next cascade starts from the previous
-cascade's estimate and hidden states, and every time step's estimate enters
-the loss (step_weights).
+weight), off in the paper's headline configuration. With init_cg the first
+estimate is CG-SENSE (cg_sense) instead of A^H y. As in the reference design
+the next cascade starts from the previous cascade's estimate and hidden
+states, and every time step's estimate enters the loss (step_weights).
 
 Tensors (complex = trailing axis of 2, (re, im)):
   eta     [B, 1, H, W, 2]  current estimate (cascade 0: the SENSE-combined zero-filled image)

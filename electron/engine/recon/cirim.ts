@@ -72,11 +72,10 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { ...constFeeds };
     if (spec.inputs.kspace) feeds[spec.inputs.kspace] = learned.feed(model, spec.inputs.kspace, y, dims);
     if (spec.inputs.sens) feeds[spec.inputs.sens] = learned.feed(model, spec.inputs.sens, S, dims);
-    // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S (native kernels when built).
+    // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S; A^H y is prepareSlice's x0 (read, never written).
     const cgInit = spec.init === 'cg-sense' && coils > 1;
-    const A = stepwise || cgInit ? senseOp(S, input.mask.data, coils, ny, nx) : undefined;
-    const aty = A ? A.adjoint(y) : undefined;
-    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSenseInit(A!, aty!, spec.initIters!) : x0;
+    const normal = stepwise || cgInit ? normalOf(senseOp(S, input.mask.data, coils, ny, nx)) : undefined;
+    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(normal!, x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
     for (const st of spec.state) {
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
       feeds[st.input] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
@@ -89,9 +88,9 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
       }
       for (let t = 0; t < T; t++) {
         feeds[spec.inputs.estimate] = learned.feed(model, spec.inputs.estimate, x, dims);
-        if (stepwise && A && aty) {
-          const g = A.normal ? A.normal(x) : A.adjoint(A.apply(x));
-          axpy(-1, aty, g);
+        if (stepwise && normal) {
+          const g = normal(x);
+          axpy(-1, x0, g);
           feeds[spec.inputs.gradient!] = learned.feed(model, spec.inputs.gradient!, g, dims);
         }
         const out = await session.run(feeds);
@@ -187,13 +186,12 @@ function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, n
 }
 
 /**
- * The first estimate of a model trained from CG-SENSE (manifest init "cg-sense"):
- * `iters` CG iterations on A^H A x = A^H y from 0, stopping once ||r|| <= 1e-6 ||A^H y||,
- * as models/recon_models/cirim.py cg_sense.
+ * x -> A^H A x for the SENSE operator (the fused native kernel when built). With
+ * manifest init "cg-sense" the first estimate is cgSolve on it from 0 with the
+ * 1e-6 relative stop of models/recon_models/cirim.py cg_sense.
  */
-function cgSenseInit(A: ReturnType<typeof senseOp>, aty: Float32Array, iters: number): Float32Array {
-  const normal = A.normal ? (v: Float32Array) => A.normal!(v) : (v: Float32Array) => A.adjoint(A.apply(v));
-  return cgSolve(normal, aty, new Float32Array(aty.length), iters, 1e-6);
+function normalOf(A: ReturnType<typeof senseOp>): (v: Float32Array) => Float32Array {
+  return A.normal ? (v) => A.normal!(v) : (v) => A.adjoint(A.apply(v));
 }
 
 /** out[p] = alpha |x[p]| for an interleaved complex x. */
