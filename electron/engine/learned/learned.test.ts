@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGolden, listModelDirs } from './golden';
 import { loadManifest, loadModel, ManifestError, sha256File } from './manifest';
 import { readNpy } from './npy';
-import { clearSessionCache, getSession, providerOrder, sessionCacheSize } from './session';
+import { clearSessionCache, getSession, providerOrder, providerPrecheck, sessionCacheSize, sharedLibraryFindable } from './session';
 import { havePythonOnnx, makeTinyModel } from './tiny-model.fixture';
 
 const python = havePythonOnnx();
@@ -77,6 +78,29 @@ describe.skipIf(!python)('learned: sessions and execution providers', () => {
     expect(s.session.inputNames).toEqual(['x', 's']);
   });
 
+  it('tries every default provider with nothing but notes: stderr stays clean (no ORT or Dawn log lines)', () => {
+    // A child process, because ORT's environment logger is created once per process.
+    const script = join(mkdtempSync(join(tmpdir(), 'recon-ep-')), 'load.ts');
+    writeFileSync(script, [
+      `import { getSession } from ${JSON.stringify(join(__dirname, 'session.ts'))};`,
+      `import { loadManifest } from ${JSON.stringify(join(__dirname, 'manifest.ts'))};`,
+      `const m = loadManifest(${JSON.stringify(dir)});`,
+      `getSession(m.modelPath, m.sha256, { providers: ['cuda', 'webgpu', 'cpu'] }).then((s) => console.log(JSON.stringify({ provider: s.provider, notes: s.notes })));`,
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env: { ...process.env, RECON_ORT_PROVIDERS: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    if (out.provider === 'cpu') {
+      expect(r.stderr).toBe('');
+      expect(out.notes).toHaveLength(2);
+      expect(out.notes[0]).toMatch(/^CUDA execution provider unavailable: .+; using CPU$/);
+      if (/Failed to load shared library/.test(out.notes[0])) expect(out.notes[0]).toMatch(/README "GPU inference"/);
+      expect(out.notes[1]).toMatch(/^WebGPU execution provider unavailable: .+; using CPU$/);
+    } else {
+      expect(['cuda', 'webgpu']).toContain(out.provider); // a machine with a GPU build: nothing to fall back from
+    }
+  });
+
   it('skips an unknown provider name with a note instead of crashing', async () => {
     const m = loadManifest(dir);
     const s = await getSession(m.modelPath, m.sha256, { providers: ['bogus-ep'] });
@@ -133,6 +157,25 @@ describe('learned: golden parity (1e-4 relative)', () => {
 });
 
 describe('provider failure notes', () => {
+  it('skip WebGPU on Linux without the Vulkan loader, before ORT (and Dawn) print anything', () => {
+    expect(providerPrecheck('webgpu', 'linux', () => false)).toBe('no Vulkan loader (libvulkan.so.1) on this machine');
+    expect(providerPrecheck('webgpu', 'linux', () => true)).toBeNull();
+    expect(providerPrecheck('webgpu', 'win32', () => false)).toBeNull();
+    expect(providerPrecheck('cuda', 'linux', () => false)).toBeNull();
+    expect(providerPrecheck('cpu', 'linux', () => false)).toBeNull();
+  });
+
+  it('find a shared library through LD_LIBRARY_PATH or the ld.so cache', () => {
+    const d = mkdtempSync(join(tmpdir(), 'recon-ld-'));
+    writeFileSync(join(d, 'libfoo.so.1'), '');
+    const cache = join(d, 'ld.so.cache');
+    writeFileSync(cache, Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from('libbar.so.2\0/usr/lib/libbar.so.2\0')]));
+    expect(sharedLibraryFindable('libfoo.so.1', { LD_LIBRARY_PATH: `/nonexistent:${d}` }, cache)).toBe(true);
+    expect(sharedLibraryFindable('libbar.so.2', {}, cache)).toBe(true);
+    expect(sharedLibraryFindable('libbaz.so.3', { LD_LIBRARY_PATH: d }, cache)).toBe(false);
+    expect(sharedLibraryFindable('libbaz.so.3', {}, join(d, 'missing-cache'))).toBe(true); // unknown: let ORT try
+  });
+
   it('keep the reason of an ORT assertion, not its source location and condition', async () => {
     const { providerFailureReason } = await import('./session');
     const webgpu = new Error('/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n');

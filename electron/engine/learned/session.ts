@@ -5,7 +5,15 @@
  * every failure becomes a visible note instead of a crash; CPU always closes
  * the list because it is built into every onnxruntime-node binary.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+
+// ORT's environment logger would print a failed provider's load error to stderr (a red
+// "Failed to load library ..." per CLI run on every machine without CUDA) although the
+// failure is caught and becomes a note. Errors still reach us as exceptions. Applied when
+// the environment is created, i.e. before the first session.
+ort.env.logLevel = 'fatal';
 
 export const DEFAULT_PROVIDERS: readonly string[] = ['cuda', 'webgpu', 'cpu'];
 
@@ -59,9 +67,46 @@ export function providerFailureReason(e: unknown): string {
 }
 const reason = providerFailureReason;
 
+/** Whether the dynamic loader can find `soname`: $LD_LIBRARY_PATH, then the ld.so cache (Linux only). */
+export function sharedLibraryFindable(soname: string, env = process.env, cache = '/etc/ld.so.cache'): boolean {
+  for (const dir of (env.LD_LIBRARY_PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (existsSync(join(dir, soname))) return true;
+  }
+  try {
+    return readFileSync(cache).includes(soname);
+  } catch {
+    return true; // no cache to read (another libc): let ORT try
+  }
+}
+
+/**
+ * A reason to skip a provider without asking ORT, or null to try it. On Linux,
+ * ORT's WebGPU provider (Dawn) needs the Vulkan loader; without it Dawn prints its
+ * own warning to stderr before failing, so it is not tried.
+ */
+export function providerPrecheck(provider: string, platform: string = process.platform, findable = sharedLibraryFindable): string | null {
+  if (provider === 'webgpu' && platform === 'linux' && !findable('libvulkan.so.1')) {
+    return 'no Vulkan loader (libvulkan.so.1) on this machine';
+  }
+  return null;
+}
+
+/** ORT's reason plus what the user can do about it. */
+function explain(provider: string, why: string): string {
+  if (provider === 'cuda' && /Failed to load shared library/i.test(why)) {
+    return `${why} (this onnxruntime-node is the CPU build; README "GPU inference" shows how to install the CUDA one)`;
+  }
+  return why;
+}
+
 async function create(modelPath: string, order: string[], key: string): Promise<LoadedSession> {
   const failures: { provider: string; reason: string }[] = [];
   for (const provider of order) {
+    const skip = providerPrecheck(provider);
+    if (skip) {
+      failures.push({ provider, reason: skip });
+      continue;
+    }
     try {
       // Failed non-CPU attempts would otherwise print ORT's own error log; the note carries the reason.
       const session = await ort.InferenceSession.create(modelPath, {
@@ -71,7 +116,7 @@ async function create(modelPath: string, order: string[], key: string): Promise<
       const notes = failures.map((f) => `${label(f.provider)} execution provider unavailable: ${f.reason}; using ${label(provider)}`);
       return { session, provider, notes, key };
     } catch (e) {
-      failures.push({ provider, reason: reason(e) });
+      failures.push({ provider, reason: explain(provider, reason(e)) });
     }
   }
   const detail = failures.map((f) => `${label(f.provider)}: ${f.reason}`).join('; ');
