@@ -46,6 +46,10 @@ from recon_models.unet import UNet, UnetConfig  # noqa: E402
 DEFAULT_MASKS = [MaskConfig("equispaced-fraction", 4, 0.08), MaskConfig("equispaced-fraction", 8, 0.04),
                  MaskConfig("random", 4, 0.08), MaskConfig("random", 8, 0.04), MaskConfig("poisson", 8, 0, 16)]
 
+# --masks names for DEFAULT_MASKS' entries; a name given twice is drawn twice as often.
+MASK_NAMES = {"eq4": DEFAULT_MASKS[0], "eq8": DEFAULT_MASKS[1], "rand4": DEFAULT_MASKS[2], "rand8": DEFAULT_MASKS[3],
+              "poisson8": DEFAULT_MASKS[4]}
+
 MODELS = ("cirim", "rim", "unet")
 # Full-size defaults (about two hours each on 2 cores, 1 thread; see README) and smoke sizes.
 # s/step measured with 1 thread on the shared 2-core machine (load 4.5-5.5): CIRIM 3.9, RIM 4.0, U-Net 0.36.
@@ -195,6 +199,17 @@ def log_progress(log: str, step: int, steps: int, every: int, losses: list, t0: 
                    "s_per_step": round((time.time() - t0) / len(losses), 3)})
 
 
+def mask_list(text) -> list:
+    """--masks "eq4,eq8,poisson8,poisson8" -> MaskConfigs in that order (None: DEFAULT_MASKS)."""
+    if not text:
+        return list(DEFAULT_MASKS)
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in MASK_NAMES]
+    if bad or not names:
+        raise SystemExit(f"--masks: unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(MASK_NAMES)}")
+    return [MASK_NAMES[n] for n in names]
+
+
 def coil_counts(text) -> list[int]:
     """--coils "1" or "1,8": the coil counts batches cycle through."""
     try:
@@ -253,7 +268,7 @@ def train(a) -> dict:
     fh = torch.from_numpy(dft_matrix(a.crop))
     # One stream per (mask kind, coil count): a batch shares both (each sample draws its own
     # mask of that kind: batch_tensors); batches cycle through every pair.
-    pairs = [(m, c) for c in coil_counts(a.coils) for m in DEFAULT_MASKS]
+    pairs = [(m, c) for c in coil_counts(a.coils) for m in mask_list(getattr(a, "masks", None))]
     streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume) for i, (m, c) in enumerate(pairs)]
     t0 = time.time()
     losses: list[float] = []
@@ -290,6 +305,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--pools", type=int, help="U-Net: pooling levels")
     ap.add_argument("--unet-out", choices=("complex", "magnitude"), default="complex")
     ap.add_argument("--coils", default="1", help="coil count(s) of the simulated acquisitions, e.g. 1 or 1,8 (batches alternate)")
+    ap.add_argument("--masks", default=None,
+                    help="training masks, comma-separated from eq4, eq8, rand4, rand8, poisson8; repeat a name to draw it "
+                         "more often (default: each once). Batches cycle through every (mask, coil count) pair")
     ap.add_argument("--loss", choices=("l1", "ssim-l1", "ssim-cl1"),
                     help="per-image loss: L1 of magnitudes, + (1 - SSIM), or complex L1 + (1 - SSIM) "
                          "(default: ssim-cl1 for cirim and rim, ssim-l1 for unet)")
