@@ -221,6 +221,40 @@ class CascadeStep(nn.Module):
         return etas[-1], h
 
 
+class _WeightSlot:
+    """rim_step's `block` with no parameters of its own: cascade 0's layer modules,
+    deep-copied, whose parameters are replaced by plain tensor attributes that
+    StackedCascadeStep fills with the selected cascade's weights before each call
+    (torch's stateless.functional_call does the same but refuses to run under the
+    ONNX tracer)."""
+
+    def __init__(self, block: RIMCascade):
+        import copy
+        self.names = [n for n, _ in block.named_parameters()]
+        twin = copy.deepcopy(block)
+        for n in self.names:
+            owner, leaf = self._owner(twin, n)
+            del owner._parameters[leaf]
+            setattr(owner, leaf, None)
+        self.convs, self.cells, self.final = twin.convs, twin.cells, twin.final
+        self._twin = twin
+        self.dc_weight = None
+
+    @staticmethod
+    def _owner(module: nn.Module, dotted: str):
+        *path, leaf = dotted.split(".")
+        for p in path:
+            module = getattr(module, p)
+        return module, leaf
+
+    def fill(self, weights: dict) -> "_WeightSlot":
+        for n, w in weights.items():
+            owner, leaf = self._owner(self._twin, n)
+            setattr(owner, leaf, w)
+        self.dc_weight = getattr(self._twin, "dc_weight", None)
+        return self
+
+
 class StackedCascadeStep(nn.Module):
     """ONNX wrapper holding EVERY cascade's weights stacked on a leading axis;
     the int64 input `cascade` ([1]) picks which cascade to run. One file and one
@@ -235,23 +269,13 @@ class StackedCascadeStep(nn.Module):
         for n in names:
             stacked = torch.stack([dict(c.named_parameters())[n].detach() for c in model.cascades])
             self.register_buffer("w_" + n.replace(".", "_"), stacked)
-
-    def _w(self, name: str, cascade: torch.Tensor) -> torch.Tensor:
-        return torch.index_select(getattr(self, "w_" + name.replace(".", "_")), 0, cascade).squeeze(0)
+        self.slot = _WeightSlot(model.cascades[0])
 
     def _step(self, eta, g, hs: list, cascade):
-        """One time step of the selected cascade: (estimate, log-likelihood gradient, states) -> (estimate, states)."""
-        cfg = self.cfg
-        x = torch.cat([_to_ch(eta), _to_ch(g)], 1)
-        for i, (_, k, d) in enumerate(cfg.convs):
-            x = torch.relu(nn.functional.conv2d(x, self._w(f"convs.{i}.weight", cascade), self._w(f"convs.{i}.bias", cascade),
-                                                padding=d * (k // 2), dilation=d))
-            ih = nn.functional.conv2d(x, self._w(f"cells.{i}.ih.weight", cascade), self._w(f"cells.{i}.ih.bias", cascade))
-            hs[i] = torch.relu(ih + self._w(f"cells.{i}.u", cascade) * hs[i])
-            x = hs[i]
-        upd = nn.functional.conv2d(x, self._w("final.weight", cascade), self._w("final.bias", cascade), padding=cfg.final_kernel // 2)
-        out = eta + _from_ch(upd)
-        return (out - self._w("dc_weight", cascade) * g if "dc_weight" in self.names else out), hs
+        """One time step of the selected cascade: rim_step on cascade 0's layers holding the
+        selected cascade's slice of the stacked weights (Gather in the exported graph)."""
+        picked = {n: torch.index_select(getattr(self, "w_" + n.replace(".", "_")), 0, cascade).squeeze(0) for n in self.names}
+        return rim_step(self.slot.fill(picked), eta, g, hs)
 
     def forward(self, eta, hidden, kspace, mask, sens, fh, fw, cascade):
         hs = list(torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
