@@ -1,7 +1,7 @@
 """CI check that the engine runs an exported CIRIM exactly as PyTorch runs the
 checkpoint, first estimate included: a tiny random CIRIM with the learned
 gradient step (dc_step, weights set non-zero) and a CG-SENSE first estimate
-(init_cg) is exported both ways (cascade and time-step units) to a temp folder
+(init_cg, Tikhonov-damped: init_cg_lambda) is exported both ways (cascade and time-step units) to a temp folder
 and run through the engine (models/eval_engine.ts, onnxruntime-node) on 4-coil
 and single-coil acquisitions; the magnitudes must agree with PyTorch's within
 1e-3 relative (float32 CG in two implementations).
@@ -43,7 +43,7 @@ def check(work: str) -> int:
     torch.manual_seed(3)
     rng = np.random.default_rng(3)
     model, cfg = train.build("cirim", {"cascades": 2, "time_steps": 2, "convs": [(6, 5, 1), (6, 3, 2)], "final_kernel": 3,
-                                       "dc_step": True, "init_cg": 6})
+                                       "dc_step": True, "init_cg": 6, "init_cg_lambda": 0.05})
     with torch.no_grad():
         for i, c in enumerate(model.cascades):
             c.dc_weight.fill_(0.2 + 0.3 * i)

@@ -187,11 +187,12 @@ DESCRIPTIONS = {
 }
 
 
-def _usage(kind: str, unit: str = "cascade", init_cg: int = 0) -> list:
+def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: float = 0.0) -> list:
     scale = "scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s"
     first = "eta = sum_c conj(S_c) ifft2c(kspace_c)"
     if init_cg > 0:
-        first = (f"eta = {init_cg} conjugate-gradient iterations on A^H A eta = A^H kspace from eta = 0 (A = mask fft2c S_c; "
+        damp = f" + {init_cg_lambda} eta" if init_cg_lambda > 0 else ""
+        first = (f"eta = {init_cg} conjugate-gradient iterations on A^H A eta{damp} = A^H kspace from eta = 0 (A = mask fft2c S_c; "
                  "an item stops once ||r|| <= 1e-6 ||A^H kspace||) when there are several coils; single coil eta = A^H kspace "
                  "= sum_c conj(S_c) ifft2c(kspace_c)")
     if unit == "time-step":
@@ -289,11 +290,12 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
             "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call (a constant-weight subgraph per cascade, picked by ONNX If on `cascade`), the likelihood gradient computed by the caller"),
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"init": "cg-sense", "initIters": cfg.init_cg} if getattr(cfg, "init_cg", 0) > 0 else {}),
+            **({"initLambda": cfg.init_cg_lambda} if getattr(cfg, "init_cg", 0) > 0 and getattr(cfg, "init_cg_lambda", 0.0) > 0 else {}),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),
             "inputs": inputs, "outputs": outputs,
             "complexLayout": "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array",
-            "usage": _usage(kind, unit, getattr(cfg, "init_cg", 0)), "normalisation": NORMALISATION,
+            "usage": _usage(kind, unit, getattr(cfg, "init_cg", 0), getattr(cfg, "init_cg_lambda", 0.0)), "normalisation": NORMALISATION,
             "training": training, "metrics": metrics,
             "provenance": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__, "commit": git_commit(),
                            "exporter": "models/export_onnx.py"},

@@ -55,7 +55,8 @@ MODELS = ("cirim", "rim", "unet")
 # s/step measured with 1 thread on the shared 2-core machine (load 4.5-5.5): CIRIM 3.9, RIM 4.0, U-Net 0.36.
 PRESETS = {
     "cirim": {"crop": 96, "batch": 2, "cascades": 4, "time_steps": 8, "hidden": 32, "steps": 2000, "lr": 1e-3,
-              "loss": "ssim-cl1", "dc_step": True, "init_cg": 40},
+              "loss": "ssim-cl1", "dc_step": True, "init_cg": 40,
+              "init_cg_lambda": 0.01, "noise": "0.5,0.03"},
     "rim": {"crop": 96, "batch": 2, "time_steps": 8, "hidden": 48, "steps": 2000, "lr": 1e-3, "loss": "ssim-cl1"},
     "unet": {"crop": 96, "batch": 4, "chans": 16, "pools": 3, "steps": 15000, "lr": 1e-3, "loss": "ssim-l1"},
 }
@@ -79,7 +80,8 @@ def build(kind: str, config: dict):
 def config_from_args(a) -> dict:
     if a.model == "cirim":
         return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)],
-                           dc_step=bool(getattr(a, "dc_step", False)), init_cg=getattr(a, "init_cg", None) or 0).to_dict()
+                           dc_step=bool(getattr(a, "dc_step", False)), init_cg=getattr(a, "init_cg", None) or 0,
+                           init_cg_lambda=getattr(a, "init_cg_lambda", None) or 0.0).to_dict()
     if a.model == "rim":
         return RimConfig(time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
     return UnetConfig(chans=a.chans, pools=a.pools, out=a.unet_out).to_dict()
@@ -210,6 +212,19 @@ def mask_list(text) -> list:
     return [MASK_NAMES[n] for n in names]
 
 
+def noise_spec(text):
+    """--noise "P,STD" -> (P, STD) for training_stream; None, "" or "0" -> noiseless."""
+    if not text or str(text).strip() in ("0", "none"):
+        return None
+    try:
+        p, std = (float(v) for v in str(text).split(","))
+    except ValueError:
+        raise SystemExit(f"--noise: expected P,STD (e.g. 0.5,0.03), got {text!r}") from None
+    if not (0 <= p <= 1 and std > 0):
+        raise SystemExit(f"--noise: P must be in [0, 1] and STD > 0, got {text!r}")
+    return (p, std)
+
+
 def coil_counts(text) -> list[int]:
     """--coils "1" or "1,8": the coil counts batches cycle through."""
     try:
@@ -237,7 +252,7 @@ def train(a) -> dict:
         if kind != a.model:
             raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
         added = None
-        given = getattr(a, "arch_given", ["dc_step", "init_cg"])
+        given = getattr(a, "arch_given", ["dc_step", "init_cg", "init_cg_lambda"])
         if "dc_step" in given and a.dc_step and kind == "cirim" and not cfg.dc_step:
             # Add the gradient-step weights (zeros: the same function as the checkpoint) and
             # start Adam afresh: its saved moments belong to the old parameter list.
@@ -252,11 +267,16 @@ def train(a) -> dict:
             # from now on trained (and exported) with the new one.
             cfg.init_cg = a.init_cg  # the model and its cascades hold this same cfg object
             added = ", ".join(filter(None, [added, f"init_cg {a.init_cg}"]))
+        lam = getattr(a, "init_cg_lambda", None)
+        if "init_cg_lambda" in given and lam is not None and kind == "cirim" and lam != getattr(cfg, "init_cg_lambda", 0.0):
+            cfg.init_cg_lambda = lam
+            added = ", ".join(filter(None, [added, f"init_cg_lambda {lam}"]))
         if getattr(a, "lr_given", False):  # e.g. a lower rate to fine-tune with a new loss
             for g in opt.param_groups:
                 g["lr"] = a.lr * g.get("lr_scale", 1.0)
         step = st["step"]
         _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss,
+                   "masks": getattr(a, "masks", None) or "default", "noise": getattr(a, "noise", None),
                    **({"added": added} if added else {})})
     else:
         model, cfg = build(a.model, config_from_args(a))
@@ -269,7 +289,8 @@ def train(a) -> dict:
     # One stream per (mask kind, coil count): a batch shares both (each sample draws its own
     # mask of that kind: batch_tensors); batches cycle through every pair.
     pairs = [(m, c) for c in coil_counts(a.coils) for m in mask_list(getattr(a, "masks", None))]
-    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume) for i, (m, c) in enumerate(pairs)]
+    noise = noise_spec(getattr(a, "noise", None))
+    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume, noise=noise) for i, (m, c) in enumerate(pairs)]
     t0 = time.time()
     losses: list[float] = []
     while step < a.steps:
@@ -324,6 +345,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--init-cg", type=int, default=None, metavar="N",
                     help="cirim: first estimate = N CG-SENSE iterations instead of the zero-filled A^H y (multi-coil only; "
                          "single coil they coincide; 0 = zero-filled); with --resume it replaces the checkpoint's")
+    ap.add_argument("--init-cg-lambda", type=float, default=None, metavar="L",
+                    help="cirim: Tikhonov weight of the CG-SENSE first estimate, (A^H A + L I) x = A^H y in scaled units "
+                         "(preset 0.01: bounds the noise gain of the unregularised start); with --resume it replaces the checkpoint's")
+    ap.add_argument("--noise", default=None, metavar="P,STD",
+                    help="k-space noise augmentation: with probability P a sample gets complex Gaussian noise of SD drawn "
+                         "log-uniformly in [STD/15, STD] (units of the p99.5-normalised image); preset cirim 0.5,0.03, others none")
     ap.add_argument("--smoke", action="store_true", help="tiny model, few steps on 32x32 crops, then export <model>-smoke")
     ap.add_argument("--export-root", default=None, help="--smoke: where to write <model>-smoke (default resources/models)")
     return ap
@@ -332,7 +359,7 @@ def parser() -> argparse.ArgumentParser:
 def fill_defaults(a) -> argparse.Namespace:
     a.lr_given = a.lr is not None  # --resume keeps the checkpoint's learning rate unless --lr is given
     # Architecture options a fresh run takes from the preset; --resume changes a checkpoint's only when given.
-    a.arch_given = [k for k in ("dc_step", "init_cg") if getattr(a, k, None) is not None]
+    a.arch_given = [k for k in ("dc_step", "init_cg", "init_cg_lambda") if getattr(a, k, None) is not None]
     preset = dict(PRESETS[a.model])
     if a.smoke:
         preset.update(SMOKE[a.model])

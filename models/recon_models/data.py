@@ -218,13 +218,20 @@ def zoom_to_fit(img: np.ndarray, crop: int, rng: np.random.Generator, p: float =
 
 
 def training_stream(crop: int, mcfgs: list[MaskConfig], seed: int, coils: int = 1, max_per_volume: int | None = None,
-                    transpose: float = 0.5):
+                    transpose: float = 0.5, noise: tuple[float, float] | None = None):
     """Endless generator of augmented training Samples from the training subjects
     (flips, transposes, rotation, intensity, zoom-to-fit so crops include air,
-    synthetic phase)."""
+    synthetic phase). noise = (p, max_std): with probability p a sample's k-space
+    gets complex Gaussian noise of SD (per real/imaginary part, units of the
+    p99.5-normalised image) drawn log-uniformly from [max_std / 15, max_std];
+    the target stays the clean image."""
     rng = np.random.default_rng(seed)
     pool = slices_for(split()["train"], max_per_volume)
     while True:
         img = pool[int(rng.integers(len(pool)))]
         img = center_crop_pad(zoom_to_fit(augment(img, rng, transpose=transpose), crop, rng), crop, crop)
-        yield simulate(img, mcfgs[int(rng.integers(len(mcfgs)))], rng, coils, max_phase=rng.uniform(0, np.pi))
+        mcfg = mcfgs[int(rng.integers(len(mcfgs)))]
+        std = 0.0
+        if noise and rng.random() < noise[0]:
+            std = float(noise[1] * np.exp(-rng.uniform(0, np.log(15.0))))
+        yield simulate(img, mcfg, rng, coils, max_phase=rng.uniform(0, np.pi), noise_std=std)

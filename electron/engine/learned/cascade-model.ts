@@ -28,11 +28,13 @@ export const cascadeSpecSchema = z.looseObject({
   unit: z.enum(['cascade', 'time-step']).default('cascade'),
   /**
    * Estimate fed to the first cascade. cg-sense: initIters conjugate-gradient
-   * iterations on A^H A x = A^H y from 0 when there are several coils (single
-   * coil that is A^H y itself, the zero-filled SENSE estimate).
+   * iterations on (A^H A + initLambda I) x = A^H y from 0 when there are several
+   * coils (single coil: A^H y itself, the zero-filled SENSE estimate).
    */
   init: z.enum(['zero-filled-sense', 'zeros', 'cg-sense']).default('zero-filled-sense'),
   initIters: z.number().int().min(1).max(200).optional(),
+  /** Tikhonov weight of the cg-sense start in the model's scaled units (0: unregularised). */
+  initLambda: z.number().min(0).max(10).default(0),
   inputs: z.object({
     estimate: z.string(),
     /** unit time-step: the log-likelihood gradient at the estimate. */
@@ -78,6 +80,7 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
       unit: 'time-step',
       init: man.init ?? 'zero-filled-sense',
       initIters: man.initIters,
+      initLambda: man.initLambda ?? 0,
       inputs: { estimate: 'eta', gradient: 'grad', cascade: has('cascade') },
       outputs: { estimate: 'eta_out' },
       state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
@@ -88,6 +91,7 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
     timeSteps: man.timeSteps,
     init: man.init ?? 'zero-filled-sense',
     initIters: man.initIters,
+    initLambda: man.initLambda ?? 0,
     inputs: { estimate: 'eta', kspace: 'kspace', mask: 'mask', sens: has('sens'), dftH: 'fh', dftW: 'fw', cascade: has('cascade') },
     outputs: { estimate: 'eta_out' },
     state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],

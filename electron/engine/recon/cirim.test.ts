@@ -152,6 +152,8 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
     try {
       write('cg', (m) => { m.init = 'cg-sense'; m.initIters = 8; });
       write('cg-no-iters', (m) => { m.init = 'cg-sense'; });
+      write('cg-damped', (m) => { m.init = 'cg-sense'; m.initIters = 8; m.initLambda = 0.5; });
+      write('cg-bad-lambda', (m) => { m.init = 'cg-sense'; m.initIters = 8; m.initLambda = -1; });
       const rel = (a: Float32Array, b: Float32Array) => {
         let e = 0, r = 0;
         for (let i = 0; i < a.length; i++) { e += (a[i]! - b[i]!) ** 2; r += a[i]! ** 2; }
@@ -167,10 +169,15 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
           expect(cg.notes.join('\n')).toMatch(/first estimate: the zero-filled image/);
         } else {
           expect(d).toBeGreaterThan(1e-3);
-          expect(cg.notes.join('\n')).toMatch(/first estimate: 8 CG-SENSE iterations/);
+          expect(cg.notes.join('\n')).toMatch(/first estimate: 8 CG-SENSE iterations \(as/);
+          // The Tikhonov-damped start is a different (smaller-norm) estimate, and says so.
+          const damped = await reconCirim(input, { model: 'cg-damped', modelsDir: root, provider: 'cpu' });
+          expect(rel(cg.complex!.data, damped.complex!.data)).toBeGreaterThan(1e-3);
+          expect(damped.notes.join('\n')).toMatch(/first estimate: 8 CG-SENSE iterations with Tikhonov weight 0\.5/);
         }
       }
       await expect(reconCirim(scan(24, 20, 4), { model: 'cg-no-iters', modelsDir: root, provider: 'cpu' })).rejects.toThrow(/init "cg-sense" needs initIters/);
+      await expect(reconCirim(scan(24, 20, 4), { model: 'cg-bad-lambda', modelsDir: root, provider: 'cpu' })).rejects.toThrow(/initLambda/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -75,7 +75,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S; A^H y is prepareSlice's x0 (read, never written).
     const cgInit = spec.init === 'cg-sense' && coils > 1;
     const normal = stepwise || cgInit ? normalOf(senseOp(S, input.mask.data, coils, ny, nx)) : undefined;
-    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(normal!, x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
+    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(damped(normal!, spec.initLambda ?? 0), x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
     for (const st of spec.state) {
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
       feeds[st.input] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
@@ -122,7 +122,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     `CIRIM model ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…), ${K} cascades${stepwise ? ` × ${T} time steps, one call per step (gradients from the engine's FFT)` : ''} on ${model.provider.toUpperCase()}`,
     ...model.notes,
     coils === 1 && !input.sens ? 'single coil: coil map of ones' : `${coils} coils with the given sensitivity maps`,
-    ...(spec.init === 'cg-sense' ? [coils > 1 ? `first estimate: ${spec.initIters} CG-SENSE iterations (as the model was trained)` : 'first estimate: the zero-filled image (CG-SENSE\'s exact answer with one coil)'] : []),
+    ...(spec.init === 'cg-sense' ? [coils > 1 ? `first estimate: ${spec.initIters} CG-SENSE iterations${spec.initLambda ? ` with Tikhonov weight ${spec.initLambda}` : ''} (as the model was trained)` : 'first estimate: the zero-filled image (CG-SENSE\'s exact answer with one coil)'] : []),
   ];
   // A model without measured quality (the shipped smoke model) exists to test the
   // pipeline; say so wherever the result is shown or exported.
@@ -192,6 +192,18 @@ function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, n
  */
 function normalOf(A: ReturnType<typeof senseOp>): (v: Float32Array) => Float32Array {
   return A.normal ? (v) => A.normal!(v) : (v) => A.adjoint(A.apply(v));
+}
+
+/** v -> N v + lambda v: the Tikhonov-damped normal operator of the cg-sense start (N itself when lambda is 0). */
+function damped(N: (v: Float32Array) => Float32Array, lambda: number): (v: Float32Array) => Float32Array {
+  if (!(lambda > 0)) return N;
+  return (v) => addScaled(N(v), lambda, v);
+}
+
+/** out += alpha v, in place; returns out. */
+function addScaled(out: Float32Array, alpha: number, v: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i]! += alpha * v[i]!;
+  return out;
 }
 
 /** out[p] = alpha |x[p]| for an interleaved complex x. */
