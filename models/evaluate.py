@@ -111,6 +111,22 @@ def acquire(stack: np.ndarray, coils: int, setting, seed: int) -> dict:
     return {"kspace": np.stack(ks), "mask": mask.astype(np.float32), "sens": sens, "scales": np.array(scales), "accel": float(mask.size / mask.sum())}
 
 
+def tissue_mean(stack: np.ndarray) -> float:
+    """Mean intensity of the pixels above 10% of the stack's maximum (the SNR reference)."""
+    return float(stack[stack > 0.1 * stack.max()].mean())
+
+
+def add_noise(acq: dict, snr: float, ref: float, seed: int) -> dict:
+    """acq with complex white Gaussian noise of SD ref / snr (per complex sample) on the measured
+    samples, and the per-slice scale recomputed from the noisy data as the engine does."""
+    rng = np.random.default_rng(seed)
+    k = acq["kspace"]
+    noisy = k + acq["mask"] * (ref / snr) * (rng.normal(size=k.shape) + 1j * rng.normal(size=k.shape)) / np.sqrt(2)
+    out = dict(acq, kspace=noisy.astype(np.complex64))
+    out["scales"] = np.array([bart_scale(np.sqrt((np.abs(ifft2c(kk)) ** 2).sum(0))) for kk in out["kspace"]])
+    return out
+
+
 def ri(z: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.stack([z.real, z.imag], -1).astype(np.float32))
 
@@ -230,6 +246,9 @@ def main() -> int:
                     help="kspace: the CLI reconstructs the very k-space the models see (BART .cfl + maps + reference); "
                          "nifti: the slices as NIfTI, the CLI simulates its own acquisition")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--snr", type=float, default=None,
+                    help="add complex Gaussian noise to the measured samples, SD = mean tissue intensity / SNR (as "
+                         "noise_robustness.py; default noiseless); every method, CS included, gets the same noisy k-space")
     ap.add_argument("--subject", default=None,
                     help="evaluate a TRAINING subject instead (e.g. colin27) to tune sampler or method options without "
                          "touching the held-out one; the report says so")
@@ -262,6 +281,8 @@ def main() -> int:
         for si in picks:
             setting = SETTINGS[si]
             acq = acquire(stack, coils, setting, seed=a.seed * 1000 + 10 * si + coils)
+            if a.snr:
+                acq = add_noise(acq, a.snr, tissue_mean(stack), seed=7 + si + coils)
             case = os.path.join(work, f"c{coils}-s{si}")
             os.makedirs(case)
             np.save(os.path.join(case, "kspace.npy"), ri(acq["kspace"]))
@@ -298,12 +319,13 @@ def main() -> int:
             print(json.dumps({"done": f"{coils} coil(s), {setting[0]}", "s": round(time.time() - t_start, 1)}), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     meta = {"heldOut": list(subjects) if not a.subject else [], "tuningSubject": a.subject, "slices": int(stack.shape[0]), "size": a.size, "perVolume": a.per_volume,
-            "models": [{"label": m[0], "path": m[1], "kind": m[2], "options": m[3]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input,
+            "models": [{"label": m[0], "path": m[1], "kind": m[2], "options": m[3]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input, "snr": a.snr,
             "seconds": round(time.time() - t_start, 1)}
     with open(a.out + ".json", "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     who = f"TRAINING subject {a.subject} (tuning only, not a held-out figure)" if a.subject else f"Held-out subject {', '.join(HELD_OUT)}"
-    lines = [f"{who}: {stack.shape[0]} slices at {a.size}x{a.size}; fastMRI volume metrics.", "",
+    noise = f"; k-space noise SNR {a.snr:g} (SD = mean tissue intensity / SNR)" if a.snr else "; noiseless"
+    lines = [f"{who}: {stack.shape[0]} slices at {a.size}x{a.size}{noise}; fastMRI volume metrics.", "",
              "| coils | sampling | accel | method | SSIM | PSNR (dB) | NMSE |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['coils']} | {r['setting']} | {r['accel']:.2f} | {r['method']} | {r['ssim']:.4f} | {r['psnr']:.2f} | {r['nmse']:.4g} |")

@@ -27,16 +27,6 @@ import evaluate as ev  # noqa: E402
 import train  # noqa: E402
 
 
-def add_noise(acq: dict, snr: float, tissue_mean: float, seed: int) -> dict:
-    rng = np.random.default_rng(seed)
-    k = acq["kspace"]
-    sd = tissue_mean / snr
-    noisy = k + acq["mask"] * sd * (rng.normal(size=k.shape) + 1j * rng.normal(size=k.shape)) / np.sqrt(2)
-    out = dict(acq, kspace=noisy.astype(np.complex64))
-    out["scales"] = np.array([ev.bart_scale(np.sqrt((np.abs(ev.ifft2c(kk)) ** 2).sum(0))) for kk in out["kspace"]])
-    return out
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoints", nargs="+")
@@ -50,7 +40,7 @@ def main() -> int:
     a = ap.parse_args()
     torch.set_num_threads(1)
     stack = ev.held_out_stack(128, a.per_volume)
-    tissue_mean = float(stack[stack > 0.1 * stack.max()].mean())
+    ref = ev.tissue_mean(stack)
     snrs = [None] + [float(s) for s in a.snr.split(",") if s]
     rows = []
     for path in a.checkpoints:
@@ -64,7 +54,7 @@ def main() -> int:
                 setting = ev.SETTINGS[si]
                 base = ev.acquire(stack, coils, setting, seed=a.seed * 1000 + 10 * si + coils)
                 for snr in snrs:
-                    acq = base if snr is None else add_noise(base, snr, tissue_mean, seed=7 + si + coils)
+                    acq = base if snr is None else ev.add_noise(base, snr, ref, seed=7 + si + coils)
                     zf = ev.volume_metrics(stack, ev.zero_filled_mag(acq))
                     for name, lam in (variants if coils > 1 else variants[:1]):  # one coil: no CG start to damp
                         if kind == "cirim":
@@ -79,7 +69,7 @@ def main() -> int:
                               f"   (zero-filled {zf['ssim']:.3f} / {zf['psnr']:.2f})", flush=True)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"slices": int(stack.shape[0]), "tissue_mean": tissue_mean, "rows": rows}, f, indent=1)
+            json.dump({"slices": int(stack.shape[0]), "tissue_mean": ref, "rows": rows}, f, indent=1)
     return 0
 
 
