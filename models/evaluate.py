@@ -92,6 +92,11 @@ def held_out_stack(size: int, per_volume: int, subjects: tuple = HELD_OUT) -> np
     return np.stack([center_crop_pad(s, size, size) for s in slices_for(list(subjects), per_volume)]).astype(np.float32)
 
 
+def slice_scale(k: np.ndarray) -> float:
+    """The engine's normalisation scale of one slice's masked k-space [C, H, W]: bartScale of the RSS zero-filled image."""
+    return bart_scale(np.sqrt((np.abs(ifft2c(k)) ** 2).sum(0)))
+
+
 def acquire(stack: np.ndarray, coils: int, setting, seed: int) -> dict:
     """Raw (unscaled) masked k-space [S, C, H, W], one shared mask, coil maps, per-slice scale."""
     _, kind, accel, cf, calib = setting
@@ -107,7 +112,7 @@ def acquire(stack: np.ndarray, coils: int, setting, seed: int) -> dict:
         x = stack[i] * np.exp(1j * smooth_phase(ny, nx, np.pi / 2, rng))
         k = fft2c(sens * x[None]) * mask[None]
         ks.append(k.astype(np.complex64))
-        scales.append(bart_scale(np.sqrt((np.abs(ifft2c(k)) ** 2).sum(0))))
+        scales.append(slice_scale(k))
     return {"kspace": np.stack(ks), "mask": mask.astype(np.float32), "sens": sens, "scales": np.array(scales), "accel": float(mask.size / mask.sum())}
 
 
@@ -123,7 +128,7 @@ def add_noise(acq: dict, snr: float, ref: float, seed: int) -> dict:
     k = acq["kspace"]
     noisy = k + acq["mask"] * (ref / snr) * (rng.normal(size=k.shape) + 1j * rng.normal(size=k.shape)) / np.sqrt(2)
     out = dict(acq, kspace=noisy.astype(np.complex64))
-    out["scales"] = np.array([bart_scale(np.sqrt((np.abs(ifft2c(kk)) ** 2).sum(0))) for kk in out["kspace"]])
+    out["scales"] = np.array([slice_scale(kk) for kk in out["kspace"]])
     return out
 
 

@@ -243,7 +243,10 @@ class _WeightSlot:
             setattr(owner, leaf, None)
         self.convs, self.cells, self.final = twin.convs, twin.cells, twin.final
         self._twin = twin
-        self.dc_weight = None
+
+    @property
+    def dc_weight(self):
+        return getattr(self._twin, "dc_weight", None)
 
     @staticmethod
     def _owner(module: nn.Module, dotted: str):
@@ -256,7 +259,6 @@ class _WeightSlot:
         for n, w in weights.items():
             owner, leaf = self._owner(self._twin, n)
             setattr(owner, leaf, w)
-        self.dc_weight = getattr(self._twin, "dc_weight", None)
         return self
 
 

@@ -16,7 +16,7 @@
 import { axpy, ctensor, norm2, rtensor, scale as scaleBy, type RTensor } from '../array';
 import { fft2cBatch } from '../fft';
 import { senseOp } from '../linop';
-import { cgSolve } from '../solvers/cg';
+import { cgSolve, normalOperator } from '../solvers/cg';
 import type { Normalisation } from '../learned/cascade-model';
 import { bartScale } from './cs';
 import type { LearnedModelOptions, LearnedProgress, ReconContext, ReconInput, ReconMethod, ReconResult } from './types';
@@ -74,8 +74,10 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     if (spec.inputs.sens) feeds[spec.inputs.sens] = learned.feed(model, spec.inputs.sens, S, dims);
     // grad = A^H(A x − y) = A^H A x − A^H y with A = M F S; A^H y is prepareSlice's x0 (read, never written).
     const cgInit = spec.init === 'cg-sense' && coils > 1;
-    const normal = stepwise || cgInit ? normalOf(senseOp(S, input.mask.data, coils, ny, nx)) : undefined;
-    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(damped(normal!, spec.initLambda ?? 0), x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
+    const A = stepwise || cgInit ? senseOp(S, input.mask.data, coils, ny, nx) : undefined;
+    const normal = A && stepwise ? normalOperator(A) : undefined;
+    // The cg-sense start: cgSolve from 0 with models/recon_models/cirim.py cg_sense's damping and 1e-6 relative stop.
+    let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(normalOperator(A!, spec.initLambda ?? 0), x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
     for (const st of spec.state) {
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
       feeds[st.input] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
@@ -183,27 +185,6 @@ function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, n
   scaleBy(y, 1 / scale, y);
   scaleBy(x0, 1 / scale, x0);
   return { y, S, x0, scale, yNorm: Math.sqrt(norm2(y)) || 1 };
-}
-
-/**
- * x -> A^H A x for the SENSE operator (the fused native kernel when built). With
- * manifest init "cg-sense" the first estimate is cgSolve on it from 0 with the
- * 1e-6 relative stop of models/recon_models/cirim.py cg_sense.
- */
-function normalOf(A: ReturnType<typeof senseOp>): (v: Float32Array) => Float32Array {
-  return A.normal ? (v) => A.normal!(v) : (v) => A.adjoint(A.apply(v));
-}
-
-/** v -> N v + lambda v: the Tikhonov-damped normal operator of the cg-sense start (N itself when lambda is 0). */
-function damped(N: (v: Float32Array) => Float32Array, lambda: number): (v: Float32Array) => Float32Array {
-  if (!(lambda > 0)) return N;
-  return (v) => addScaled(N(v), lambda, v);
-}
-
-/** out += alpha v, in place; returns out. */
-function addScaled(out: Float32Array, alpha: number, v: Float32Array): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i]! += alpha * v[i]!;
-  return out;
 }
 
 /** out[p] = alpha |x[p]| for an interleaved complex x. */

@@ -4,9 +4,18 @@
  * (BART `pics -l2`, sigpy ConjugateGradient). `cgSolve` is the plain kernel
  * reused by ADMM's inner x-update.
  */
-import { norm2, vdot } from '../array';
+import { axpy, norm2, vdot } from '../array';
 import type { LinOp } from '../linop';
 import type { IterativeSolver, StepInfo } from './types';
+
+/**
+ * v -> AᴴA v + λ v for CG on the (damped) normal equations, with A's fused
+ * `normal` kernel when it has one. The result is consumed before the next call.
+ */
+export function normalOperator(A: LinOp & { normal?: (x: Float32Array) => Float32Array }, lambda = 0): (v: Float32Array) => Float32Array {
+  const N = A.normal ? (v: Float32Array) => A.normal!(v) : (v: Float32Array) => A.adjoint(A.apply(v));
+  return lambda ? (v) => axpy(lambda, v, N(v)) : N;
+}
 
 /** Runs `iters` CG iterations on M x = b in place, starting from x (M Hermitian PSD). */
 export function cgSolve(M: (x: Float32Array) => Float32Array, b: Float32Array, x: Float32Array, iters: number, tol = 1e-10): Float32Array {
@@ -46,12 +55,7 @@ export interface CgOptions {
 export function cgSolver(A: LinOp, y: Float32Array, opts: CgOptions = {}): IterativeSolver {
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0)) throw new RangeError(`cg: lambda must be >= 0, got ${lambda}`);
-  const normal = (A as LinOp & { normal?: (x: Float32Array) => Float32Array }).normal;
-  const M = (v: Float32Array) => {
-    const out = normal ? normal(v) : A.adjoint(A.apply(v));
-    if (lambda) for (let i = 0; i < out.length; i++) out[i]! += lambda * v[i]!;
-    return out;
-  };
+  const M = normalOperator(A, lambda);
   const x = opts.x0 ? opts.x0.slice() : new Float32Array(A.adjoint(y).length);
   const b = A.adjoint(y);
   const Mx = M(x);

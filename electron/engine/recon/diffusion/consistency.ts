@@ -16,7 +16,7 @@
  *    A = M F S the SENSE operator.
  */
 import { fft2cBatch } from '../../fft';
-import { cgSolve } from '../../solvers/cg';
+import { cgSolve, normalOperator } from '../../solvers/cg';
 import type { LinOp } from '../../linop';
 
 export type DcMode = 'hard' | 'soft';
@@ -41,15 +41,9 @@ export function kspaceConsistency(x: Float32Array, y: Float32Array, mask: Float3
 
 /** Multi-coil: CG on (AᴴA + γI) x = Aᴴy + γ x̂0 from x̂0, in place on x. */
 export function senseConsistency(x: Float32Array, aty: Float32Array, A: LinOp & { normal?: (x: Float32Array) => Float32Array }, gamma: number, iters: number): Float32Array {
-  const normal = A.normal ?? ((v: Float32Array) => A.adjoint(A.apply(v)));
   const b = new Float32Array(x.length);
   for (let i = 0; i < b.length; i++) b[i] = aty[i]! + gamma * x[i]!;
-  const M = (v: Float32Array) => {
-    const o = normal(v);
-    for (let i = 0; i < o.length; i++) o[i]! += gamma * v[i]!;
-    return o;
-  };
-  return cgSolve(M, b, x, iters, 1e-6);
+  return cgSolve(normalOperator(A, gamma), b, x, iters, 1e-6);
 }
 
 /**
