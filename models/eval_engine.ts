@@ -7,10 +7,11 @@
  *
  * jobs.json: [{ "method": "cirim"|"rim"|"unet"|"diffusion", "options"?: {...}, "model": NAME, "modelsDir": DIR, "dir": CASE_DIR, "out": FILE }]
  * CASE_DIR holds kspace.npy [S, C, H, W, 2] float32 (raw, masked), mask.npy
- * [H, W] float32 and, for C > 1, sens.npy [S, C, H, W, 2]. Writes the
+ * [H, W] float32, for C > 1 sens.npy [S, C, H, W, 2], and optionally noise.json
+ * {"noiseStd": k-space noise SD per real/imaginary component}. Writes the
  * magnitude [S, H, W] float32 as .npy to FILE and prints one JSON line per job.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ctensor, rtensor } from '../electron/engine/array';
 import { clearSessionCache, readNpy } from '../electron/engine/learned';
@@ -46,6 +47,8 @@ async function run(job: Job): Promise<void> {
   const [slices, coils, ny, nx] = k.shape as [number, number, number, number];
   const input: ReconInput = { kspace: ctensor([slices, coils, ny, nx], k.data as Float32Array), mask: rtensor([ny, nx], m.data as Float32Array) };
   if (coils > 1) input.sens = ctensor([slices, coils, ny, nx], load(join(job.dir, 'sens.npy')).data as Float32Array);
+  // The simulated acquisition's k-space noise SD (per real/imaginary component), as the engine's simulator would pass it.
+  if (existsSync(join(job.dir, 'noise.json'))) input.noiseStd = (JSON.parse(readFileSync(join(job.dir, 'noise.json'), 'utf8')) as { noiseStd: number }).noiseStd;
   const t0 = performance.now();
   const r = await method.run(input, { ...job.options, model: job.model, modelsDir: job.modelsDir, provider: 'cpu' });
   const ms = performance.now() - t0;

@@ -293,6 +293,10 @@ def main() -> int:
             np.save(os.path.join(case, "kspace.npy"), ri(acq["kspace"]))
             np.save(os.path.join(case, "mask.npy"), acq["mask"])
             np.save(os.path.join(case, "sens.npy"), ri(np.broadcast_to(acq["sens"], acq["kspace"].shape)))
+            # The k-space noise SD per real/imaginary component (add_noise's SD is per complex sample), 0 when
+            # noiseless: what the acquisition simulator hands the engine's noise-aware options (CIRIM --refine).
+            with open(os.path.join(case, "noise.json"), "w") as f:
+                json.dump({"noiseStd": tissue_mean(stack) / a.snr / np.sqrt(2) if a.snr else 0.0}, f)
             base = {"coils": coils, "setting": setting[0], "accel": round(acq["accel"], 2), "slices": int(stack.shape[0])}
             rows.append({**base, "method": "zero-filled", **volume_metrics(stack, zero_filled_mag(acq))})
             jobs = []

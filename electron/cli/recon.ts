@@ -35,6 +35,13 @@ Reconstruction:
 Learned methods (cirim, rim, unet, diffusion):
   --model NAME            model folder under resources/models (default per method)
   --provider LIST         ONNX Runtime providers to try, e.g. cuda,cpu (falls back to CPU)
+CIRIM and RIM:
+  --refine N              data-consistency refinement: at most N CGLS iterations on the
+                          measured k-space from the model's output, stopped at the noise
+                          level (discrepancy principle; default 0 = off)
+  --noise-std S           k-space noise SD per real/imaginary component for --refine
+                          (0 = noiseless; default: known for simulated acquisitions, else
+                          required)
 Diffusion (--method diffusion; guided DDIM with data consistency at every step):
   --steps K               DDIM steps, 5..100 (default 20; the model's searched schedule when it has one)
   --guidance none|cfg|gfcg  classifier-free or gradient-free classifier guidance (default none)
@@ -122,6 +129,8 @@ export const LEARNED_OPTIONS = {
   init: { type: 'string' },
   'init-lambda': { type: 'string' },
   'init-iters': { type: 'string' },
+  refine: { type: 'string' },
+  'noise-std': { type: 'string' },
 } as const;
 
 const LEARNED_METHODS = ['cirim', 'rim', 'unet', 'diffusion'];
@@ -137,6 +146,13 @@ export function learnedOptionsFromArgs(values: Record<string, string | boolean |
     if (typeof v !== 'string' || v === '') throw new UsageError(`--${flag} needs a value`);
     o[flag] = v;
   }
+  for (const flag of ['refine', 'noise-std'] as const) {
+    if (values[flag] !== undefined && method !== 'cirim' && method !== 'rim') throw new UsageError(`--${flag} applies to --method cirim and rim only (method is ${method})`);
+  }
+  const refine = numberFlag('refine', values.refine, { integer: true, min: 0, max: 500 });
+  if (refine !== undefined) o.refine = refine;
+  const noiseStd = numberFlag('noise-std', values['noise-std'], { min: 0 });
+  if (noiseStd !== undefined) o.noiseStd = noiseStd;
   const given = DIFFUSION_FLAGS.filter((f) => values[f] !== undefined);
   if (method !== 'diffusion') {
     if (given.length) throw new UsageError(`--${given[0]} applies to --method diffusion only (method is ${method})`);

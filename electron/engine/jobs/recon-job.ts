@@ -195,6 +195,7 @@ function prepareFromImage(spec: ReconJobSpec, volume: Extract<Volume, { kind: 'i
     kspace: scan.kspace,
     mask: { shape: scan.mask.shape, data: scan.mask.data },
     reference: scan.reference,
+    noiseStd: scan.noiseStd,
   };
   if (acq.coils > 1) input.sens = scan.sens;
   const notes = negatives ? [`${negatives} negative input values used as magnitudes`] : [];

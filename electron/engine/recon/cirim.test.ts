@@ -183,6 +183,40 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
     }
   });
 
+  it('data-consistency refinement: fits noiseless data after the cascades, leaves data within the noise level alone, needs a noise level', async () => {
+    const input = scan(24, 20, 4);
+    await expect(reconCirim(input, { provider: 'cpu', refine: 20 })).rejects.toThrow(/refine needs the k-space noise level/);
+    await expect(reconCirim(input, { provider: 'cpu', refine: -1, noiseStd: 0 })).rejects.toThrow(/refine must be an integer/);
+    const plain = await reconCirim(input, { provider: 'cpu' });
+    const K = plain.options.cascades as number;
+    const fitted = await reconCirim(input, { provider: 'cpu', refine: 20, noiseStd: 0 });
+    expect(fitted.history.map((h) => h.iteration)).toEqual(Array.from({ length: K + 1 }, (_, i) => i + 1));
+    expect(fitted.history[K]!.residual!).toBeLessThan(0.05 * fitted.history[K - 1]!.residual!);
+    expect(fitted.options.refineIterations).toEqual([20]);
+    expect(fitted.notes.join('\n')).toMatch(/data-consistency refinement: 20 CGLS iteration\(s\) .*noiseless data/);
+    // The truth fits the data: moving onto it brings the image closer to the truth.
+    const rel = (img: Float32Array) => {
+      let e = 0, n = 0;
+      for (let p = 0; p < img.length; p++) {
+        const t = Math.hypot(input.truth[2 * p]!, input.truth[2 * p + 1]!);
+        e += (img[p]! - t) ** 2;
+        n += t * t;
+      }
+      return Math.sqrt(e / n);
+    };
+    expect(rel(fitted.image.data)).toBeLessThan(rel(plain.image.data));
+    // A noise level far above the misfit (the input's own, as a simulated acquisition carries it): no iteration, same image.
+    const noisy = { ...input, noiseStd: 1e3 };
+    const held = await reconCirim(noisy, { provider: 'cpu', refine: 20, noiseStd: -1 });
+    expect(held.options.refineIterations).toEqual([0]);
+    expect(held.options.noiseStdUsed).toBe(1e3);
+    expect(Array.from(held.image.data)).toEqual(Array.from(plain.image.data));
+    // One coil: a projection, with a warning in the notes; none with several coils.
+    expect(fitted.notes.join('\n')).not.toMatch(/single coil: the refinement/);
+    const one = await reconCirim(scan(24, 20, 1), { provider: 'cpu', refine: 5, noiseStd: 0 });
+    expect(one.notes.join('\n')).toMatch(/single coil: the refinement is a projection/);
+  });
+
   it('names a missing model', async () => {
     await expect(reconCirim(scan(24, 20, 1), { model: 'no-such-model' })).rejects.toThrow(/no-such-model.*manifest not found/);
   });

@@ -54,6 +54,18 @@ export const zeroFilledOptionFields: OptionFieldSpec[] = [
   },
 ];
 
+/** Recurrent learned methods (CIRIM, RIM): data-consistency refinement of the model's output. */
+export const refineOptionFields: OptionFieldSpec[] = [
+  {
+    key: 'refine', label: 'Data-consistency refinement', type: 'integer', default: 0, min: 0, max: 500,
+    help: 'At most this many CGLS iterations on the measured k-space from the model output, stopped at the noise level (discrepancy principle). 0 = off; 400 was best for several coils on the training subject (model card). Needs the noise level: known for simulated acquisitions. Not for single coil.',
+  },
+  {
+    key: 'noiseStd', label: 'k-space noise SD', type: 'number', default: -1, min: -1, max: 1e6, step: 1e-6, advanced: true,
+    help: 'Per real/imaginary component, in the k-space\'s units, for the refinement. −1 = the data\'s own (simulated acquisitions); 0 = noiseless.',
+  },
+];
+
 /** Learned methods: the model folder under resources/models (the host fills in the available ones). */
 export function learnedOptionFields(defaultModel: string, models: string[] = [defaultModel]): OptionFieldSpec[] {
   return [

@@ -9,7 +9,7 @@
  * cancellation come once per slice, since the RIM is one call.
  */
 import { reconCirim } from './cirim';
-import { learnedOptionFields } from './describe';
+import { learnedOptionFields, refineOptionFields } from './describe';
 import type { ReconContext, ReconInput, ReconMethod, ReconProgress, ReconResult } from './types';
 
 export interface RimOptions {
@@ -19,9 +19,13 @@ export interface RimOptions {
   provider?: string;
   /** Models root, for tests and for users keeping models elsewhere; default resources/models. */
   modelsDir?: string;
+  /** Data-consistency refinement after the RIM, as CIRIM's (CirimOptions.refine); 0 = off. */
+  refine?: number;
+  /** k-space noise SD for `refine` (CirimOptions.noiseStd). */
+  noiseStd?: number;
 }
 
-export const rimDefaults: RimOptions = { model: 'rim-smoke' };
+export const rimDefaults: RimOptions = { model: 'rim-smoke', refine: 0 };
 
 export async function reconRim(input: ReconInput, options: Partial<RimOptions> = {}, ctx: ReconContext = {}): Promise<ReconResult> {
   const opts: RimOptions = { ...rimDefaults, ...options };
@@ -56,7 +60,7 @@ export const rim: ReconMethod<RimOptions> = {
   description: 'One recurrent inference machine (ConvGRU cells), run from a shipped ONNX model; the baseline CIRIM is measured against.',
   defaults: rimDefaults,
   family: 'learned',
-  optionFields: learnedOptionFields('rim-smoke'),
+  optionFields: [...learnedOptionFields('rim-smoke'), ...refineOptionFields],
   presets: [],
   run: reconRim,
 };

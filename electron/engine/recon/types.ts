@@ -17,6 +17,12 @@ export interface ReconInput {
   sens?: CTensor;
   /** Ground truth magnitude [slice][y][x] for metrics, when known. */
   reference?: RTensor;
+  /**
+   * k-space noise SD per real/imaginary component, in the k-space's units, when
+   * known (the acquisition simulator sets it; 0 = noiseless). Noise-aware steps
+   * (CIRIM's data-consistency refinement) read it.
+   */
+  noiseStd?: number;
 }
 
 export interface ReconProgress {

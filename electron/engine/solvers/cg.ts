@@ -92,3 +92,64 @@ export function cgSolver(A: LinOp, y: Float32Array, opts: CgOptions = {}): Itera
   };
   return state;
 }
+
+export interface DiscrepancyRefineOptions {
+  /** Most CGLS iterations (0 returns the start unchanged). */
+  maxIters: number;
+  /**
+   * Stop as soon as ||A x − y||² ≤ target: the expected noise energy of the
+   * measured samples times a safety factor (Morozov's discrepancy principle).
+   * 0 = noiseless data: run maxIters (or until the residual vanishes).
+   */
+  target: number;
+}
+
+export interface DiscrepancyRefineResult {
+  x: Float32Array;
+  iterations: number;
+  /** ||A x0 − y||² at the start and ||A x − y||² at the end. */
+  residual0: number;
+  residual: number;
+  stoppedBy: 'discrepancy' | 'iterations' | 'converged';
+}
+
+/**
+ * CGLS (conjugate gradient on min ||A x − y||² without forming AᴴA) started
+ * from x0 and stopped by the discrepancy principle: iterating from a learned
+ * estimate moves it toward the data only while the data misfit exceeds what the
+ * noise alone explains, so a noisy measurement leaves the estimate (nearly) as it
+ * is and a noiseless one is fitted as far as maxIters allows. x0 is not modified.
+ */
+export function refineToDiscrepancy(A: LinOp, y: Float32Array, x0: Float32Array, opts: DiscrepancyRefineOptions): DiscrepancyRefineResult {
+  if (!(Number.isInteger(opts.maxIters) && opts.maxIters >= 0)) throw new RangeError(`refine: maxIters must be an integer >= 0, got ${opts.maxIters}`);
+  if (!(opts.target >= 0 && Number.isFinite(opts.target))) throw new RangeError(`refine: target must be a finite number >= 0, got ${opts.target}`);
+  const x = x0.slice();
+  const r = y.slice();
+  axpy(-1, A.apply(x), r); // r = y − A x
+  let rr = norm2(r);
+  const residual0 = rr;
+  let s = A.adjoint(r);
+  const p = s.slice();
+  let gamma = norm2(s);
+  let iterations = 0;
+  let stoppedBy: DiscrepancyRefineResult['stoppedBy'] = 'iterations';
+  while (true) {
+    if (rr <= opts.target) { stoppedBy = 'discrepancy'; break; }
+    if (iterations >= opts.maxIters) break;
+    if (!(gamma > 0)) { stoppedBy = 'converged'; break; }
+    const q = A.apply(p);
+    const qq = norm2(q);
+    if (!(qq > 0)) { stoppedBy = 'converged'; break; }
+    const alpha = gamma / qq;
+    axpy(alpha, p, x);
+    axpy(-alpha, q, r);
+    rr = norm2(r);
+    s = A.adjoint(r);
+    const g = norm2(s);
+    const beta = g / gamma;
+    gamma = g;
+    for (let i = 0; i < p.length; i++) p[i] = s[i]! + beta * p[i]!;
+    iterations++;
+  }
+  return { x, iterations, residual0, residual: rr, stoppedBy };
+}
