@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-in-memory';
+import { expectRefused } from './cli.fixture';
 
 const CH2 = '/usr/share/mricron/templates/ch2.nii.gz';
 const SMOKE = resolve(__dirname, '../../resources/models/cirim-smoke/model.onnx');
@@ -54,11 +55,7 @@ describe.skipIf(!existsSync(SMOKE) || !existsSync(CH2))('recon --method cirim --
   }, 120_000);
 
   it('rejects --refine and --noise-std where they do not apply, and bad values, with exit code 2', async () => {
-    const bad = async (extra: string[], re: RegExp) => {
-      const r = await runCli(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra]);
-      expect(r.code).toBe(2);
-      expect(r.err.join('\n')).toMatch(re);
-    };
+    const bad = (extra: string[], re: RegExp) => expectRefused(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra], re);
     await bad(['--method', 'cs', '--refine', '5'], /--refine applies to --method cirim and rim only/);
     await bad(['--method', 'unet', '--noise-std', '0'], /--noise-std applies to --method cirim and rim only/);
     await bad(['--method', 'cirim', '--refine', '-2'], /--refine/);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-in-memory';
+import { expectRefused } from './cli.fixture';
 
 const CH2 = '/usr/share/mricron/templates/ch2.nii.gz';
 
@@ -38,11 +39,7 @@ describe('recon --method cs', () => {
   }, 60_000);
 
   it('rejects bad cs flags with exit code 2 and a specific message', async () => {
-    const bad = async (extra: string[], re: RegExp) => {
-      const r = await run(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra]);
-      expect(r.code).toBe(2);
-      expect(r.err.join('\n')).toMatch(re);
-    };
+    const bad = (extra: string[], re: RegExp) => expectRefused(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra], re);
     await bad(['--method', 'cs', '--solver', 'sgd9'], /--solver: unknown solver "sgd9"/);
     await bad(['--method', 'cs', '--reg', 'l2'], /--reg must be wavelet or tv/);
     await bad(['--method', 'cs', '--lambda', '-1'], /--lambda/);

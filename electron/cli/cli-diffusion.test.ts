@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-in-memory';
+import { expectRefused } from './cli.fixture';
 
 const CH2 = '/usr/share/mricron/templates/ch2.nii.gz';
 const SMOKE = resolve(__dirname, '../../resources/models/diffusion-smoke/model.onnx');
@@ -61,11 +62,7 @@ describe.skipIf(!existsSync(SMOKE) || !existsSync(CH2))('recon --method diffusio
   }, 120_000);
 
   it('rejects bad diffusion flags with exit code 2 and a specific message', async () => {
-    const bad = async (extra: string[], re: RegExp) => {
-      const r = await runCli(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra]);
-      expect(r.code).toBe(2);
-      expect(r.err.join('\n')).toMatch(re);
-    };
+    const bad = (extra: string[], re: RegExp) => expectRefused(['recon', CH2, '--slices', '90', '--out', join(tmp, 'bad'), ...extra], re);
     await bad(['--method', 'diffusion', '--guidance', 'strong'], /--guidance must be none, cfg, gfcg/);
     await bad(['--method', 'diffusion', '--steps', '3'], /--steps/);
     await bad(['--method', 'diffusion', '--dc', 'medium'], /--dc must be hard, soft/);
