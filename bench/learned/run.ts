@@ -3,7 +3,11 @@
  * run of the same quality, measured in the same run.
  *
  *   npx tsx bench/learned/run.ts [--model NAME] [--models-dir DIR] [--repeats N]
- *       [--coils 1,8] [--rim NAME] [--unet NAME] [--lambda L] [--snr S] [--quick] [--json FILE]
+ *       [--coils 1,8] [--rim NAME] [--unet NAME] [--lambda L] [--snr S] [--refine N] [--quick] [--json FILE]
+ *
+ * --refine N adds, for every coil count above one, a CIRIM row with the engine's
+ * data-consistency refinement (at most N CGLS iterations, discrepancy stop at the
+ * simulator's noise level); its last "per cascade" entry is the refinement's time.
  *
  * Data: the middle axial slice of Colin27 (/usr/share/mricron/templates/ch2.nii.gz
  * through the engine's loader), divided by its 99.5th percentile as
@@ -58,7 +62,7 @@ function flag(name: string): string | undefined {
   if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
   return v;
 }
-const VALUED = ['--model', '--models-dir', '--repeats', '--coils', '--rim', '--unet', '--lambda', '--snr', '--json'];
+const VALUED = ['--model', '--models-dir', '--repeats', '--coils', '--rim', '--unet', '--lambda', '--snr', '--refine', '--json'];
 for (let i = 0; i < args.length; i++) {
   if (VALUED.includes(args[i]!)) i++;
   else if (args[i] !== '--quick') fail(`unknown argument ${args[i]} (flags: ${VALUED.join(' X, ')} X, --quick)`);
@@ -71,6 +75,8 @@ const COILS = (flag('--coils') ?? (quick ? '1' : '1,8')).split(',').map(Number);
 const LAMBDA = Number(flag('--lambda') ?? 0.01);
 const SNR = flag('--snr') === undefined ? undefined : Number(flag('--snr'));
 const JSON_OUT = flag('--json');
+const REFINE = Number(flag('--refine') ?? 0);
+if (!Number.isInteger(REFINE) || REFINE < 0) fail(`--refine must be an integer >= 0, got ${flag('--refine')}`);
 if (!Number.isInteger(REPEATS) || REPEATS < 1) fail(`--repeats must be a positive integer, got ${flag('--repeats')}`);
 if (COILS.some((c) => !Number.isInteger(c) || c < 1 || c > 32)) fail(`--coils must list coil counts 1..32 separated by commas, e.g. 1,8`);
 if (!(LAMBDA > 0)) fail(`--lambda must be positive, got ${flag('--lambda')}`);
@@ -146,7 +152,8 @@ interface Row {
 
 async function main(): Promise<number> {
   const native = installNative();
-  const learned: Array<[method: string, model: string]> = [['cirim', MODEL]];
+  const learned: Array<[method: string, model: string, options?: Record<string, unknown>]> = [['cirim', MODEL]];
+  if (REFINE > 0) learned.push(['cirim', MODEL, { refine: REFINE }]);
   const rim = flag('--rim') ?? 'rim', unet = flag('--unet') ?? 'unet';
   const notes: string[] = [];
   if (!existsSync(join(ROOT, MODEL, 'manifest.json'))) {
@@ -173,15 +180,17 @@ async function main(): Promise<number> {
   const loadBefore = load();
   for (const coils of COILS) {
     const sim = simulate(img, { seed: 7, coils, ...(SNR ? { snr: SNR } : {}), mask: { kind: 'equispaced-fraction', accel: 4, centerFraction: 0.08, seed: 7 } });
-    const input: ReconInput = { kspace: sim.kspace, mask: maskTensor(sim.mask), ...(coils > 1 ? { sens: sim.sens } : {}) };
+    const input: ReconInput = { kspace: sim.kspace, mask: maskTensor(sim.mask), noiseStd: sim.noiseStd, ...(coils > 1 ? { sens: sim.sens } : {}) };
     const ref = sim.reference;
     console.error(`${coils} coil(s), mask ${sim.mask.accel.toFixed(2)}x, load ${load()}`);
     await reconZeroFilled(input);
     const zf = await timed(() => reconZeroFilled(input), REPEATS);
     const zfSsim = quality(ref, zf.result).ssim;
     const ladder: CsStep[] = [];
-    for (const [method, name] of learned) {
-      const run = () => methods[method]!.run(input, { model: name, modelsDir: ROOT, provider: 'cpu' });
+    for (const [method, name, extra] of learned) {
+      if (extra?.refine && coils === 1) continue; // single coil: a projection that only costs SSIM (model card)
+      const label = extra?.refine ? `${method}+refine${String(extra.refine)}` : method;
+      const run = () => methods[method]!.run(input, { ...extra, model: name, modelsDir: ROOT, provider: 'cpu' });
       const t = performance.now();
       await run(); // warm-up: creates and caches the ONNX session
       const coldMs = performance.now() - t;
@@ -205,13 +214,13 @@ async function main(): Promise<number> {
       const ms = median(all);
       const q = quality(ref, result);
       const sha = String(result.options.modelSha256 ?? '');
-      console.error(`  ${method} ${name}: ${ms.toFixed(0)} ms (runs ${all.map((a) => a.toFixed(0)).join(' ')}), SSIM ${q.ssim.toFixed(4)}`);
+      console.error(`  ${label} ${name}: ${ms.toFixed(0)} ms (runs ${all.map((a) => a.toFixed(0)).join(' ')}), SSIM ${q.ssim.toFixed(4)}`);
       const cs = await csMatch(input, ref, ladder, q.ssim);
       const csT = await timed(() => reconCs(input, { reg: 'wavelet', solver: 'fista', lambda: LAMBDA, iters: cs.step.iters }), REPEATS);
       const K = cascades[0]!.length;
       const cascadeMs = Array.from({ length: K }, (_, k) => median(cascades.map((c) => c[k] ?? 0)));
       rows.push({
-        coils, method, model: name, sha256: sha, ...q, coldMs, ms, runsMs: all, cpuMs: median(cpu), cascadeMs,
+        coils, method: label, model: name, sha256: sha, ...q, coldMs, ms, runsMs: all, cpuMs: median(cpu), cascadeMs,
         overheadMs: ms - median(sums), csIters: cs.step.iters, csReached: cs.reached, csSsim: cs.step.ssim, csMs: csT.ms,
         zeroFilledMs: zf.ms, zeroFilledSsim: zfSsim, ratio: ms / csT.ms,
       });
