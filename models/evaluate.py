@@ -281,13 +281,14 @@ def main() -> int:
             ap.error(f"--model {spec}: expected LABEL=PATH[#k=v,...] to an existing checkpoint or ONNX folder")
         models.append((label, os.path.abspath(path), "onnx" if os.path.isdir(path) else "checkpoint", parse_options(opts)))
     picks = range(len(SETTINGS)) if a.settings == "all" else [int(i) for i in a.settings.split(",")]
+    tissue = tissue_mean(stack)  # the SNR reference
     rows = []
     for coils in [int(c) for c in a.coils.split(",")]:
         for si in picks:
             setting = SETTINGS[si]
             acq = acquire(stack, coils, setting, seed=a.seed * 1000 + 10 * si + coils)
             if a.snr:
-                acq = add_noise(acq, a.snr, tissue_mean(stack), seed=7 + si + coils)
+                acq = add_noise(acq, a.snr, tissue, seed=7 + si + coils)
             case = os.path.join(work, f"c{coils}-s{si}")
             os.makedirs(case)
             np.save(os.path.join(case, "kspace.npy"), ri(acq["kspace"]))
@@ -296,7 +297,7 @@ def main() -> int:
             # The k-space noise SD per real/imaginary component (add_noise's SD is per complex sample), 0 when
             # noiseless: what the acquisition simulator hands the engine's noise-aware options (CIRIM --refine).
             with open(os.path.join(case, "noise.json"), "w") as f:
-                json.dump({"noiseStd": tissue_mean(stack) / a.snr / np.sqrt(2) if a.snr else 0.0}, f)
+                json.dump({"noiseStd": tissue / a.snr / np.sqrt(2) if a.snr else 0.0}, f)
             base = {"coils": coils, "setting": setting[0], "accel": round(acq["accel"], 2), "slices": int(stack.shape[0])}
             rows.append({**base, "method": "zero-filled", **volume_metrics(stack, zero_filled_mag(acq))})
             jobs = []

@@ -8,9 +8,12 @@ iterations). The same arithmetic as the engine's refineToDiscrepancy, in PyTorch
 
   /usr/bin/python3 models/refine_tuning.py colin27 6 8,1 inf,200,80,40 1,1.5,2,4 [CKPT] [--max-iters 50,200] > LOG
 
+(refine-tuning.jsonl: the default cap of 50; refine-iterations.jsonl: 8 inf 1 --max-iters 10,20,50,100,200,400)
+
 Prints one JSON row per (coils, setting, SNR): "model" = the checkpoint's SSIM / PSNR,
 "tauT" = after refinement with tau T, plus the mean number of CGLS iterations.
 """
+import argparse
 import json
 import os
 import sys
@@ -23,9 +26,6 @@ sys.path.insert(0, HERE)
 import evaluate as ev  # noqa: E402
 import train  # noqa: E402
 from recon_models.complex_ops import cmul, cmul_conj, dft_matrix, fft2c, ifft2c  # noqa: E402
-
-MAX_ITERS = [50]
-
 
 def cgls(k, mask, sens, x, target, maxit, fh, fw):
     """CGLS on min ||A x - y||^2 from x, stopped when the misfit is <= target."""
@@ -50,20 +50,22 @@ def cgls(k, mask, sens, x, target, maxit, fh, fw):
 
 
 def main() -> int:
-    argv = sys.argv[1:]
-    max_iters = MAX_ITERS
-    if "--max-iters" in argv:
-        i = argv.index("--max-iters")
-        max_iters = [int(v) for v in argv[i + 1].split(",")]
-        del argv[i:i + 2]
-    sys.argv = [sys.argv[0]] + argv
-    subj, per = sys.argv[1], int(sys.argv[2])
-    if subj in ev.HELD_OUT:
-        raise SystemExit(f"{subj} is the held-out subject: tune on a training subject")
-    coil_list = [int(c) for c in sys.argv[3].split(",")]
-    snrs = [None if s == "inf" else float(s) for s in sys.argv[4].split(",")]
-    taus = [float(t) for t in sys.argv[5].split(",")]
-    ckpt = sys.argv[6] if len(sys.argv) > 6 else os.path.join(HERE, "checkpoints", "cirim-rn", "last.pt")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("subject", help="a TRAINING subject of recon_models/data.py, e.g. colin27")
+    ap.add_argument("per_volume", type=int, help="slices per volume")
+    ap.add_argument("coils", help="comma list, e.g. 8,1")
+    ap.add_argument("snrs", help="comma list; inf = noiseless")
+    ap.add_argument("taus", help="comma list of safety factors")
+    ap.add_argument("checkpoint", nargs="?", default=os.path.join(HERE, "checkpoints", "cirim-rn", "last.pt"))
+    ap.add_argument("--max-iters", default="50", help="comma list of iteration caps (default 50)")
+    a = ap.parse_args()
+    if a.subject in ev.HELD_OUT:
+        raise SystemExit(f"{a.subject} is the held-out subject: tune on a training subject")
+    subj, per, ckpt = a.subject, a.per_volume, a.checkpoint
+    coil_list = [int(c) for c in a.coils.split(",")]
+    snrs = [None if v == "inf" else float(v) for v in a.snrs.split(",")]
+    taus = [float(t) for t in a.taus.split(",")]
+    max_iters = [int(v) for v in a.max_iters.split(",")]
     torch.set_num_threads(2)
     stack = ev.held_out_stack(128, per, (subj,))
     _, model, _, _ = train.load_checkpoint(ckpt)

@@ -74,9 +74,9 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const { slices, coils, ny, nx } = validateInput(input);
   const sigma = refineNoise(opts, input);
   const refine = opts.refine ?? 0;
-  let sampled = 0;
-  for (let p = 0; p < ny * nx; p++) if (input.mask.data[p]) sampled++;
-  const refineRuns: { iterations: number; stoppedBy: string }[] = [];
+  // Expected noise energy ||n||² of the measured samples, input units: 2 σ² per measured complex sample.
+  const noiseEnergy = refine > 0 && sigma > 0 ? 2 * sigma * sigma * coils * sampledCount(input.mask.data) : 0;
+  const refineIterations: number[] = [];
   if (coils > 1 && !input.sens) throw new RangeError(`cirim: ${coils}-coil k-space needs coil sensitivity maps (input.sens); estimate them first`);
   const learned = await import('../learned/cascade-model');
   const { centeredDftMatrix, splitComplex } = await import('../learned/dft-matrix');
@@ -161,11 +161,10 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     }
     if (refine > 0) {
       throwIfCancelled(ctx.signal);
-      // Noise energy of the measured samples in the scaled units y lives in: 2 σ² per complex sample.
-      const target = REFINE_TAU * coils * sampled * 2 * (sigma / scale) ** 2;
-      const r = refineToDiscrepancy(A!, y, x, { maxIters: refine, target });
+      // y lives in units of 1 / scale.
+      const r = refineToDiscrepancy(A!, y, x, { maxIters: refine, target: (REFINE_TAU * noiseEnergy) / (scale * scale) });
       x = r.x;
-      refineRuns.push({ iterations: r.iterations, stoppedBy: r.stoppedBy });
+      refineIterations.push(r.iterations);
       const row = { slice: s, iteration: K + 1, residual: Math.sqrt(r.residual) / yNorm, elapsedMs: performance.now() - t0 };
       history.push(row);
       ctx.onHistory?.([row]);
@@ -178,7 +177,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     `CIRIM model ${m.manifest.name} v${m.manifest.version} (sha256 ${m.sha256.slice(0, 12)}…), ${K} cascades${stepwise ? ` × ${T} time steps, one call per step (gradients from the engine's FFT)` : ''} on ${model.provider.toUpperCase()}`,
     ...model.notes,
     coils === 1 && !input.sens ? 'single coil: coil map of ones' : `${coils} coils with the given sensitivity maps`,
-    ...(refine > 0 ? [refineNote(refine, sigma, refineRuns)] : []),
+    ...(refine > 0 ? [refineNote(refine, sigma, refineIterations)] : []),
     ...(refine > 0 && coils === 1 ? ['single coil: the refinement is a projection onto the measured k-space; on the held-out subject it cost 0.05-0.19 SSIM for at most 0.2 dB (models/MODEL_CARD.md)'] : []),
     ...(spec.init === 'cg-sense' ? [coils > 1 ? `first estimate: ${spec.initIters} CG-SENSE iterations${spec.initLambda ? ` with Tikhonov weight ${spec.initLambda}` : ''} (as the model was trained)` : 'first estimate: the zero-filled image (CG-SENSE\'s exact answer with one coil)'] : []),
   ];
@@ -193,7 +192,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     history,
     method: 'cirim',
     options: { ...opts, modelName: m.manifest.name, modelVersion: m.manifest.version, modelSha256: m.sha256, provider: model.provider, cascades: K, unit: spec.unit, normalisation: model.normalisation, scales,
-      ...(refine > 0 ? { noiseStdUsed: sigma, refineTau: REFINE_TAU, refineIterations: refineRuns.map((r) => r.iterations) } : {}) },
+      ...(refine > 0 ? { noiseStdUsed: sigma, refineTau: REFINE_TAU, refineIterations } : {}) },
     notes,
   };
 }
@@ -244,8 +243,13 @@ function prepareSlice(input: ReconInput, s: number, coils: number, ny: number, n
   return { y, S, x0, scale, yNorm: Math.sqrt(norm2(y)) || 1 };
 }
 
-function refineNote(refine: number, sigma: number, runs: { iterations: number; stoppedBy: string }[]): string {
-  const its = runs.map((r) => r.iterations);
+function sampledCount(mask: Float32Array): number {
+  let n = 0;
+  for (let p = 0; p < mask.length; p++) if (mask[p]) n++;
+  return n;
+}
+
+function refineNote(refine: number, sigma: number, its: number[]): string {
   const range = its.length ? (Math.min(...its) === Math.max(...its) ? `${its[0]}` : `${Math.min(...its)}–${Math.max(...its)}`) : '0';
   const why = sigma > 0 ? `stopped at ${REFINE_TAU} x the noise energy (k-space noise SD ${sigma.toPrecision(3)})` : 'noiseless data: no discrepancy stop';
   return `data-consistency refinement: ${range} CGLS iteration(s) per slice from the model's output (at most ${refine}; ${why})`;

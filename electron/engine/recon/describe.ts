@@ -58,11 +58,11 @@ export const zeroFilledOptionFields: OptionFieldSpec[] = [
 export const refineOptionFields: OptionFieldSpec[] = [
   {
     key: 'refine', label: 'Data-consistency refinement', type: 'integer', default: 0, min: 0, max: 500,
-    help: 'At most this many CGLS iterations on the measured k-space from the model output, stopped at the noise level (discrepancy principle). 0 = off; 400 was best for several coils on the training subject (model card). Needs the noise level: known for simulated acquisitions. Not for single coil.',
+    help: 'At most N CGLS iterations fitting the measured k-space, stopped at the noise level. 0 = off; 400 suits several coils. Not for single coil (model card).',
   },
   {
     key: 'noiseStd', label: 'k-space noise SD', type: 'number', default: -1, min: -1, max: 1e6, step: 1e-6, advanced: true,
-    help: 'Per real/imaginary component, in the k-space\'s units, for the refinement. −1 = the data\'s own (simulated acquisitions); 0 = noiseless.',
+    help: 'For the refinement, per real/imaginary component. −1 = the data\'s own (simulated scans); 0 = noiseless.',
   },
 ];
 

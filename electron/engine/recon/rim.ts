@@ -8,22 +8,12 @@
  * same provenance (model name, SHA-256, provider). Progress, the preview and
  * cancellation come once per slice, since the RIM is one call.
  */
-import { reconCirim } from './cirim';
+import { reconCirim, type CirimOptions } from './cirim';
 import { learnedOptionFields, refineOptionFields } from './describe';
 import type { ReconContext, ReconInput, ReconMethod, ReconProgress, ReconResult } from './types';
 
-export interface RimOptions {
-  /** Folder name under resources/models. */
-  model: string;
-  /** Execution providers to try, comma separated (e.g. "cuda,cpu"); default CUDA, WebGPU, CPU or $RECON_ORT_PROVIDERS. */
-  provider?: string;
-  /** Models root, for tests and for users keeping models elsewhere; default resources/models. */
-  modelsDir?: string;
-  /** Data-consistency refinement after the RIM, as CIRIM's (CirimOptions.refine); 0 = off. */
-  refine?: number;
-  /** k-space noise SD for `refine` (CirimOptions.noiseStd). */
-  noiseStd?: number;
-}
+/** The runner's options: model, providers, models root and the data-consistency refinement. */
+export type RimOptions = CirimOptions;
 
 export const rimDefaults: RimOptions = { model: 'rim-smoke', refine: 0 };
 
