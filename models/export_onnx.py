@@ -11,7 +11,9 @@ without it are CIRIM). Writes, atomically (a temp folder renamed into place):
                  --unit time-step ONE time step per call, the log-likelihood
                  gradient an input the engine computes with its FFT; each
                  cascade is a constant-weight subgraph picked by ONNX If nodes
-                 (write_if_chain_time_step), so ORT can pre-pack its convs. RIM: one call
+                 (write_if_chain_time_step), so ORT can pre-pack its convs, and
+                 each IndRNN layer's state is its own input/output (hidden0,
+                 hidden1, ...). RIM: one call
                  (same contract as a CIRIM cascade, cascades = 1, no selector).
                  U-Net: one call, image -> image.
   manifest.json  the contract (electron/engine/learned/manifest.ts): inputs,
@@ -90,8 +92,19 @@ def io_specs(kind: str, cfg, unit: str = "cascade") -> tuple[list, list]:
         by = {i["name"]: i for i in inputs}
         grad = {"name": "grad", "shape": ["B", 1, "H", "W", 2], "dtype": "float32", "complex": CPLX,
                 "description": "log-likelihood gradient at eta: sum_c conj(S_c) ifft2c(M fft2c(S_c eta) - y_c), y = masked k-space / s (centred orthonormal FFTs)"}
-        inputs = [by["eta"], grad, by["hidden"], by["cascade"]]
+        # One state tensor per IndRNN layer (no Split / Concat of a joint state in every call).
+        states = [{"name": n, "shape": ["B", c, "H", "W"], "dtype": "float32",
+                   "description": f"{cell} state of layer {i} ({c} channels); zeros for the first call, then the previous call's {n}_out"}
+                  for i, (n, c) in enumerate(time_step_states(cfg))]
+        inputs = [by["eta"], grad, *states, by["cascade"]]
+        outputs = [outputs[0], *({"name": f"{n}_out", "shape": ["B", c, "H", "W"], "dtype": "float32", "description": f"feed back as {n}"}
+                                 for n, c in time_step_states(cfg))]
     return inputs, outputs
+
+
+def time_step_states(cfg) -> list:
+    """(input name, channels) of the time-step graph's per-layer states: hidden0, hidden1, ..."""
+    return [(f"hidden{i}", c) for i, (c, _, _) in enumerate(cfg.convs)]
 
 
 def git_commit() -> str:
@@ -122,6 +135,8 @@ def _time_step_graph_and_golden(model, cfg, feeds: dict, case: str):
     t = lambda n: torch.from_numpy(feeds[n])  # noqa: E731
     data = (t("kspace"), t("mask"), t("sens"), t("fh"), t("fw"))
     eta, hidden = t("eta"), torch.zeros(1, cfg.hidden_channels, *feeds["eta"].shape[2:4])
+    names = [n for n, _ in time_step_states(cfg)]
+    split = lambda h: torch.split(h, [c for _, c in time_step_states(cfg)], dim=1)  # noqa: E731
     which = min(1, cfg.cascades - 1)
     with torch.no_grad():
         for c in range(which + 1):
@@ -129,13 +144,15 @@ def _time_step_graph_and_golden(model, cfg, feeds: dict, case: str):
             for step in range(cfg.time_steps):
                 g = sense_expand_grad(eta, *data)
                 if c == which and step == min(2, cfg.time_steps - 1):
-                    golden = {"eta": eta.numpy(), "grad": g.numpy(), "hidden": hidden.numpy(), "cascade": np.array([c], dtype=np.int64)}
-                    outs = graph(eta, g, hidden, torch.tensor([c]))
+                    golden = {"eta": eta.numpy(), "grad": g.numpy(), **{n: h.numpy().copy() for n, h in zip(names, split(hidden))},
+                              "cascade": np.array([c], dtype=np.int64)}
+                    e_out, h_out = graph(eta, g, hidden, torch.tensor([c]))
+                    outs = (e_out, *split(h_out))
                 eta, hidden = graph(eta, g, hidden, torch.tensor([c]))
             assert torch.allclose(ref[-1], eta, atol=1e-5) and torch.allclose(ref_h, hidden, atol=1e-5), \
                 f"time-step graph differs from trained cascade {c}"
     step = min(2, cfg.time_steps - 1)
-    return graph, ["eta", "grad", "hidden", "cascade"], golden, outs, f"time step {step} of cascade {which} (after the earlier steps) on a {case}"
+    return graph, ["eta", "grad", *names, "cascade"], golden, outs, f"time step {step} of cascade {which} (after the earlier steps) on a {case}"
 
 
 def _graph_and_golden(kind: str, model, cfg, golden_size, golden_coils, unit: str = "cascade"):
@@ -196,9 +213,9 @@ def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: f
                  "an item stops once ||r|| <= 1e-6 ||A^H kspace||) when there are several coils; single coil eta = A^H kspace "
                  "= sum_c conj(S_c) ifft2c(kspace_c)")
     if unit == "time-step":
-        return [scale, first + "; hidden = zeros [B, hiddenChannels, H, W]",
+        return [scale, first + "; hidden0, hidden1, ... = zeros [B, channels of that layer, H, W]",
                 "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
-                "(eta, hidden) = run(eta, grad, hidden, cascade=[c])",
+                "(eta, hidden0, hidden1, ...) = run(eta, grad, hidden0, hidden1, ..., cascade=[c])",
                 "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
@@ -211,18 +228,20 @@ def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: f
 def write_if_chain_time_step(model, args, path: str, dyn: dict) -> None:
     """The time-step graph as one constant-weight subgraph per cascade (CascadeTimeStep),
     picked by nested ONNX If nodes on `cascade` (Equal to 0 -> cascade 0, else Equal to
-    1 -> ..., else the last). Same inputs, outputs and arithmetic as StackedTimeStep (the
-    golden, computed with it, checks the file); ONNX Runtime gets constant conv weights."""
+    1 -> ..., else the last). Same arithmetic as StackedTimeStep with the joint state split
+    into one input and one output per layer (the golden, computed with StackedTimeStep,
+    checks the file); ONNX Runtime gets constant conv weights."""
     import onnx
     from onnx import TensorProto, helper
 
-    eta, grad, hidden = args[0], args[1], args[2]
+    states = [n for n, _ in time_step_states(model.cfg)]
+    in_names, out_names = ["eta", "grad", *states], ["eta_out", *(f"{n}_out" for n in states)]
     subs, io = [], None
     with tempfile.TemporaryDirectory() as td:
         for c, casc in enumerate(model.cascades):
             p = os.path.join(td, f"cascade{c}.onnx")
-            torch.onnx.export(CascadeTimeStep(casc).eval(), (eta, grad, hidden), p, input_names=["eta", "grad", "hidden"],
-                              output_names=["eta_out", "hidden_out"], dynamic_axes={k: v for k, v in dyn.items() if v and k != "cascade"},
+            torch.onnx.export(CascadeTimeStep(casc).eval(), tuple(args[:len(in_names)]), p, input_names=in_names,
+                              output_names=out_names, dynamic_axes={k: v for k, v in dyn.items() if v and k != "cascade"},
                               opset_version=OPSET, do_constant_folding=True)
             m = onnx.load(p)
             g = m.graph
@@ -243,7 +262,7 @@ def write_if_chain_time_step(model, args, path: str, dyn: dict) -> None:
     def chain(c: int):
         if c == len(subs) - 1:
             return subs[c]
-        cond, outs = f"is_cascade{c}", [f"pick{c}/eta", f"pick{c}/hidden"]
+        cond, outs = f"is_cascade{c}", [f"pick{c}/{o}" for o in out_names]
         nodes = [helper.make_node("Equal", ["cascade_scalar", f"const{c}"], [cond]),
                  helper.make_node("If", [cond], outs, then_branch=subs[c], else_branch=chain(c + 1))]
         return helper.make_graph(nodes, f"pick{c}", [], [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
@@ -252,8 +271,7 @@ def write_if_chain_time_step(model, args, path: str, dyn: dict) -> None:
     top = chain(0)
     nodes = [helper.make_node("Constant", [], ["axis0"], value=helper.make_tensor("axis0_value", TensorProto.INT64, [1], [0])),
              helper.make_node("Squeeze", ["cascade", "axis0"], ["cascade_scalar"]), *top.node,
-             helper.make_node("Identity", [top.output[0].name], ["eta_out"]),
-             helper.make_node("Identity", [top.output[1].name], ["hidden_out"])]
+             *(helper.make_node("Identity", [o.name], [n]) for o, n in zip(top.output, out_names))]
     inputs = io[0] + [helper.make_tensor_value_info("cascade", TensorProto.INT64, [1])]
     graph = helper.make_graph(nodes, "cirim_time_step", inputs, io[1], initializer=list(top.initializer))
     out = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="recon-studio models/export_onnx.py")

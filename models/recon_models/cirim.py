@@ -308,17 +308,20 @@ class StackedTimeStep(StackedCascadeStep):
 
 class CascadeTimeStep(nn.Module):
     """ONE time step of ONE cascade with its weights as constants:
-    (eta, grad, hidden) -> (eta_out, hidden_out). export_onnx.py exports one
-    per cascade and joins them under ONNX If nodes on the `cascade` input, so
-    the file keeps StackedTimeStep's contract while ONNX Runtime sees constant
-    conv weights it can pre-pack (its NCHWc kernels): about 27% less time per
-    step than the Gather-selected weights, measured at 256x256 on this CPU."""
+    (eta, grad, h_0, ..., h_{L-1}) -> (eta_out, h_0_out, ..., h_{L-1}_out), one
+    state tensor per IndRNN layer. export_onnx.py exports one per cascade and
+    joins them under ONNX If nodes on the `cascade` input, so ONNX Runtime sees
+    constant conv weights it can pre-pack (its NCHWc kernels): about 27% less
+    time per step than the Gather-selected weights, measured at 256x256 on this
+    CPU. Separate states instead of one concatenated tensor spare the graph a
+    Split and a Concat of every state (16 MB at 256x256) per call: about 8% less
+    per step (bench/learned/README, "Per-layer states")."""
 
     def __init__(self, cascade: RIMCascade):
         super().__init__()
         self.cascade = cascade
         self.cfg = cascade.cfg
 
-    def forward(self, eta, grad, hidden):
-        eta, hs = rim_step(self.cascade, eta, grad, torch.split(hidden, [c for c, _, _ in self.cfg.convs], dim=1))
-        return eta, torch.cat(hs, 1)
+    def forward(self, eta, grad, *hs):
+        eta, hs = rim_step(self.cascade, eta, grad, list(hs))
+        return (eta, *hs)

@@ -66,8 +66,14 @@ export type Normalisation = (typeof NORMALISATIONS)[number];
 /**
  * models/export_onnx.py writes no explicit role block: it declares
  * architecture "cirim" with inputs eta, hidden, kspace, mask, sens, fh, fw,
- * cascade and outputs eta_out, hidden_out. Map those names to roles here.
+ * cascade and outputs eta_out, hidden_out (unit time-step: eta, grad, one state
+ * per layer hidden0, hidden1, ..., cascade -> eta_out, hidden0_out, ...; exports
+ * before that carried one joint `hidden`). Map those names to roles here.
  */
+function conventionalState(declared: Set<string>, inputs: readonly { name: string }[]): { input: string; output: string }[] {
+  return inputs.map((t) => t.name).filter((n) => /^hidden\d*$/.test(n) && declared.has(`${n}_out`)).map((n) => ({ input: n, output: `${n}_out` }));
+}
+
 function conventionalSpec(loaded: LoadedManifest): unknown {
   const man = loaded.manifest as Record<string, unknown>;
   if (man.architecture !== 'cirim' && man.architecture !== 'rim') return undefined;
@@ -83,7 +89,7 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
       initLambda: man.initLambda ?? 0,
       inputs: { estimate: 'eta', gradient: 'grad', cascade: has('cascade') },
       outputs: { estimate: 'eta_out' },
-      state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
+      state: conventionalState(declared, loaded.manifest.inputs),
     };
   }
   return {
@@ -94,7 +100,7 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
     initLambda: man.initLambda ?? 0,
     inputs: { estimate: 'eta', kspace: 'kspace', mask: 'mask', sens: has('sens'), dftH: 'fh', dftW: 'fw', cascade: has('cascade') },
     outputs: { estimate: 'eta_out' },
-    state: has('hidden') && has('hidden_out') ? [{ input: 'hidden', output: 'hidden_out' }] : [],
+    state: conventionalState(declared, loaded.manifest.inputs),
   };
 }
 

@@ -105,6 +105,13 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const history: ReconResult['history'] = [];
   const scales: number[] = [];
   const work = new Float32Array(2 * coils * plane);
+  // Output buffers for the model's estimate and states, allocated once: a fresh 16 MB
+  // state per call (64 channels at 256x256) cost about 4 ms of allocation and GC per step.
+  const outputBuffers = () => Object.fromEntries([spec.outputs.estimate, ...spec.state.map((st) => st.output)].map((nm) => {
+    const shape = learned.bindShape(model.specOf(nm), dims, model.loaded.manifestPath);
+    return [nm, new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape)];
+  }));
+  const fetches = [outputBuffers(), outputBuffers()];
   const t0 = performance.now();
 
   for (let s = 0; s < slices; s++) {
@@ -125,6 +132,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
       const shape = learned.bindShape(model.specOf(st.input), dims, model.loaded.manifestPath);
       feeds[st.input] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
     }
+    let parity = 0;
     for (let i = 0; i < K; i++) {
       throwIfCancelled(ctx.signal);
       if (spec.inputs.cascade) {
@@ -138,10 +146,13 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
           axpy(-1, x0, g);
           feeds[spec.inputs.gradient!] = learned.feed(model, spec.inputs.gradient!, g, dims);
         }
-        const out = await session.run(feeds);
+        // Outputs go to preallocated buffers, two sets used in turn so a call never writes
+        // the estimate or state it reads; the returned tensors are used (a provider may copy).
+        const out = await session.run(feeds, fetches[parity]!);
+        parity ^= 1;
         const est = out[spec.outputs.estimate];
         if (!est || est.data.length !== 2 * plane) throw new Error(`cirim: model ${opts.model} returned ${est ? est.data.length : 'no'} values for "${spec.outputs.estimate}", expected ${2 * plane}`);
-        x = Float32Array.from(est.data as Float32Array);
+        x = est.data as Float32Array;
         for (const st of spec.state) {
           const next = out[st.output];
           if (!next) throw new Error(`cirim: model ${opts.model} returned no state output "${st.output}"`);
@@ -255,9 +266,12 @@ function refineNote(refine: number, sigma: number, its: number[]): string {
   return `data-consistency refinement: ${range} CGLS iteration(s) per slice from the model's output (at most ${refine}; ${why})`;
 }
 
-/** out[p] = alpha |x[p]| for an interleaved complex x. */
+/** out[p] = alpha |x[p]| for an interleaved complex x (sqrt, not Math.hypot: 5x faster, and float32 values cannot overflow a double). */
 function magnitudeInto(x: Float32Array, alpha: number, out: Float32Array): void {
-  for (let p = 0; p < out.length; p++) out[p] = alpha * Math.hypot(x[2 * p]!, x[2 * p + 1]!);
+  for (let p = 0; p < out.length; p++) {
+    const re = x[2 * p]!, im = x[2 * p + 1]!;
+    out[p] = alpha * Math.sqrt(re * re + im * im);
+  }
 }
 
 function onesMap(plane: number): Float32Array {
