@@ -37,14 +37,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { rtensor, type RTensor } from '../../electron/engine/array';
+import type { RTensor } from '../../electron/engine/array';
 import { simulate } from '../../electron/engine/acquire';
-import { loadVolume } from '../../electron/engine/io';
 import { clearSessionCache, loadModel, modelsRoot } from '../../electron/engine/learned';
 import { sliceMetrics } from '../../electron/engine/metrics';
 import { installNative } from '../../electron/engine/native';
 import { methods, reconCs, reconZeroFilled, type ReconInput, type ReconResult } from '../../electron/engine/recon';
 import { maskTensor } from '../../electron/engine/sampling';
+import { colinSlice, median } from './colin';
 
 const N = 256;
 const CS_LADDER = [5, 10, 20, 30, 50, 75, 100, 150, 200];
@@ -82,31 +82,7 @@ if (COILS.some((c) => !Number.isInteger(c) || c < 1 || c > 32)) fail(`--coils mu
 if (!(LAMBDA > 0)) fail(`--lambda must be positive, got ${flag('--lambda')}`);
 if (SNR !== undefined && !(SNR > 0)) fail(`--snr must be positive, got ${flag('--snr')}`);
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-
-/** Colin27's middle axial slice, /p99.5, zero-padded or centre-cropped to N x N: [1][N][N]. */
-async function colinSlice(): Promise<RTensor> {
-  const path = '/usr/share/mricron/templates/ch2.nii.gz';
-  if (!existsSync(path)) throw new Error(`${path} missing: apt-get install mricron-data (see shared/DATA.md)`);
-  const vol = await loadVolume(path);
-  if (vol.kind !== 'image') throw new Error(`${path} did not load as an image`);
-  const [slices, ny, nx] = vol.image.shape as [number, number, number];
-  const s = Math.floor(slices / 2);
-  const src = vol.image.data.subarray(s * ny * nx, (s + 1) * ny * nx);
-  const sorted = Float32Array.from(src).map(Math.abs).sort();
-  const p995 = sorted[Math.min(sorted.length - 1, Math.floor(0.995 * (sorted.length - 1)))]! || 1;
-  const img = rtensor([1, N, N]);
-  // Same rule as data.center_crop_pad: crop the centre when larger, then centre in the N x N frame.
-  const cy = Math.min(ny, N), cx = Math.min(nx, N);
-  const sy = Math.max(0, (ny - N) >> 1), sx = Math.max(0, (nx - N) >> 1);
-  const oy = (N - cy) >> 1, ox = (N - cx) >> 1;
-  for (let y = 0; y < cy; y++) for (let x = 0; x < cx; x++) img.data[(y + oy) * N + x + ox] = Math.abs(src[(y + sy) * nx + x + sx]!) / p995;
-  return img;
-}
 
 interface Quality { ssim: number; psnr: number }
 const quality = (ref: RTensor, r: ReconResult): Quality => {
@@ -175,7 +151,7 @@ async function main(): Promise<number> {
     if (arch !== undefined && arch !== method) throw new Error(`${join(ROOT, name)} is a ${String(arch)} model, not ${method}`);
   }
 
-  const img = await colinSlice();
+  const img = await colinSlice(N);
   const rows: Row[] = [];
   const loadBefore = load();
   for (const coils of COILS) {

@@ -314,8 +314,8 @@ class CascadeTimeStep(nn.Module):
     constant conv weights it can pre-pack (its NCHWc kernels): about 27% less
     time per step than the Gather-selected weights, measured at 256x256 on this
     CPU. Separate states instead of one concatenated tensor spare the graph a
-    Split and a Concat of every state (16 MB at 256x256) per call: about 8% less
-    per step (bench/learned/README, "Per-layer states")."""
+    Split and a Concat of every state (16 MB at 256x256) per call: 1-7% less
+    time per slice in interleaved A/B runs (bench/learned/README, "Per-layer states")."""
 
     def __init__(self, cascade: RIMCascade):
         super().__init__()
