@@ -19,35 +19,18 @@
  * Example: the joint-state export of CIRIM from git (`git archive <commit>
  * resources/models/cirim | tar -x -C /tmp/old`) against the current one.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { simulate } from '../../electron/engine/acquire';
 import { clearSessionCache } from '../../electron/engine/learned';
 import { installNative } from '../../electron/engine/native';
 import { methods, type ReconInput, type ReconResult } from '../../electron/engine/recon';
 import { maskTensor } from '../../electron/engine/sampling';
-import { colinSlice, median } from './colin';
+import { colinSlice, median, parseFlags } from './common';
 
 const N = 256;
-const args = process.argv.slice(2);
-function fail(msg: string): never {
-  console.error(`bench/learned/ab: ${msg}`);
-  process.exit(1);
-}
-const VALUED = ['--a', '--b', '--method', '--coils', '--rounds', '--json'];
-for (let i = 0; i < args.length; i++) {
-  if (VALUED.includes(args[i]!)) i++;
-  else fail(`unknown argument ${args[i]} (flags: ${VALUED.join(' X, ')} X)`);
-}
-function flag(name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
-  return v;
-}
+const { flag, fail } = parseFlags('bench/learned/ab', ['--a', '--b', '--method', '--coils', '--rounds', '--json']);
 const METHOD = flag('--method') ?? 'cirim';
 if (!methods[METHOD]) fail(`--method ${METHOD}: no such method`);
 const ROUNDS = Number(flag('--rounds') ?? 8);

@@ -44,30 +44,13 @@ import { sliceMetrics } from '../../electron/engine/metrics';
 import { installNative } from '../../electron/engine/native';
 import { methods, reconCs, reconZeroFilled, type ReconInput, type ReconResult } from '../../electron/engine/recon';
 import { maskTensor } from '../../electron/engine/sampling';
-import { colinSlice, median } from './colin';
+import { colinSlice, median, parseFlags } from './common';
 
 const N = 256;
 const CS_LADDER = [5, 10, 20, 30, 50, 75, 100, 150, 200];
 
-const args = process.argv.slice(2);
-/** A bad flag is the user's mistake, not the bench's: one line, no stack. */
-function fail(msg: string): never {
-  console.error(`bench/learned: ${msg}`);
-  process.exit(1);
-}
-function flag(name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
-  return v;
-}
-const VALUED = ['--model', '--models-dir', '--repeats', '--coils', '--rim', '--unet', '--lambda', '--snr', '--refine', '--json'];
-for (let i = 0; i < args.length; i++) {
-  if (VALUED.includes(args[i]!)) i++;
-  else if (args[i] !== '--quick') fail(`unknown argument ${args[i]} (flags: ${VALUED.join(' X, ')} X, --quick)`);
-}
-const quick = args.includes('--quick');
+const { flag, fail, has } = parseFlags('bench/learned', ['--model', '--models-dir', '--repeats', '--coils', '--rim', '--unet', '--lambda', '--snr', '--refine', '--json'], ['--quick']);
+const quick = has('--quick');
 const MODEL = flag('--model') ?? 'cirim';
 const ROOT = modelsRoot(flag('--models-dir'));
 const REPEATS = Number(flag('--repeats') ?? (quick ? 3 : 5));

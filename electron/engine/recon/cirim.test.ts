@@ -126,11 +126,11 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
 
   it('time-step states: one per layer (hidden0, hidden1, ... -> *_out) as exported now, or the joint `hidden` of earlier exports', async () => {
     const { openCascadeModel } = await import('../learned/cascade-model');
-    const legacy = await openCascadeModel('cirim-smoke-step', { provider: 'cpu' });
+    const legacy = await openCascadeModel('cirim-smoke-step', { providers: ['cpu'] });
     expect(legacy.spec.state).toEqual([{ input: 'hidden', output: 'hidden_out' }]);
     const full = join(modelDir, '..', 'cirim', 'manifest.json');
     if (!existsSync(full)) return;
-    const model = await openCascadeModel('cirim', { provider: 'cpu' });
+    const model = await openCascadeModel('cirim', { providers: ['cpu'] });
     const layers = (JSON.parse(readFileSync(full, 'utf8')) as { config: { convs: unknown[] } }).config.convs.length;
     expect(model.spec.state).toEqual(Array.from({ length: layers }, (_, i) => ({ input: `hidden${i}`, output: `hidden${i}_out` })));
   });

@@ -1,4 +1,4 @@
-/** The benches' shared test slice and statistics (bench/learned/run.ts, ab.ts). */
+/** What bench/learned/run.ts and ab.ts share: argument parsing, the test slice, the median. */
 import { existsSync } from 'node:fs';
 import { rtensor, type RTensor } from '../../electron/engine/array';
 import { loadVolume } from '../../electron/engine/io';
@@ -26,4 +26,29 @@ export async function colinSlice(n: number): Promise<RTensor> {
   const oy = (n - cy) >> 1, ox = (n - cx) >> 1;
   for (let y = 0; y < cy; y++) for (let x = 0; x < cx; x++) img.data[(y + oy) * n + x + ox] = Math.abs(src[(y + sy) * nx + x + sx]!) / p995;
   return img;
+}
+
+/**
+ * The script's flags: `valued` take one value, `switches` none; anything else
+ * ends the process with one line naming it (a bad flag is the user's mistake,
+ * not the bench's: no stack).
+ */
+export function parseFlags(script: string, valued: string[], switches: string[] = []) {
+  const args = process.argv.slice(2);
+  const fail = (msg: string): never => {
+    console.error(`${script}: ${msg}`);
+    process.exit(1);
+  };
+  for (let i = 0; i < args.length; i++) {
+    if (valued.includes(args[i]!)) i++;
+    else if (!switches.includes(args[i]!)) fail(`unknown argument ${args[i]} (flags: ${[...valued.map((v) => `${v} X`), ...switches].join(', ')})`);
+  }
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
+    return v;
+  };
+  return { flag, fail, has: (name: string) => args.includes(name) };
 }
