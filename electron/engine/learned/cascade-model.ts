@@ -195,6 +195,12 @@ export function feed(model: CascadeModel, name: string, data: Float32Array, dims
   return new ort.Tensor('float32', data, shape);
 }
 
+/** A zero-filled float32 tensor of the named input's or output's shape (recurrent states before the first call, output buffers). */
+export function zerosFeed(model: CascadeModel, name: string, dims: DimBinding): ort.Tensor {
+  const shape = bindShape(model.specOf(name), dims, model.loaded.manifestPath);
+  return new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
 /** The [ny][nx] mask laid out for a declared mask input of shape [..., H, W] or [..., H, W, k]. */
 export function maskFeed(model: CascadeModel, mask: Float32Array, dims: DimBinding): ort.Tensor {
   const name = model.spec.inputs.mask;
