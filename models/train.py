@@ -277,6 +277,7 @@ def train(a) -> dict:
         step = st["step"]
         _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss,
                    "masks": getattr(a, "masks", None) or "default", "noise": getattr(a, "noise", None),
+                   "planes": getattr(a, "planes", "axial"),
                    **({"added": added} if added else {})})
     else:
         model, cfg = build(a.model, config_from_args(a))
@@ -290,7 +291,8 @@ def train(a) -> dict:
     # mask of that kind: batch_tensors); batches cycle through every pair.
     pairs = [(m, c) for c in coil_counts(a.coils) for m in mask_list(getattr(a, "masks", None))]
     noise = noise_spec(getattr(a, "noise", None))
-    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume, noise=noise) for i, (m, c) in enumerate(pairs)]
+    streams = [training_stream(a.crop, [m], a.seed + 1000 * step + i, c, a.max_per_volume, noise=noise, planes=getattr(a, "planes", "axial"))
+               for i, (m, c) in enumerate(pairs)]
     t0 = time.time()
     losses: list[float] = []
     while step < a.steps:
@@ -336,6 +338,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-per-volume", type=int, default=None)
+    ap.add_argument("--planes", choices=("axial", "all"), default="axial",
+                    help="training slices: along each volume's listed (axial) axis only, or also coronal and sagittal "
+                         "slices of the isotropic volumes (recon_models/data.py slices_for)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--resume", action="store_true")

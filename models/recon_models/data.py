@@ -70,7 +70,21 @@ def load_volume(path: str, axis: int) -> np.ndarray:
     return v / (p if p > 0 else 1.0)
 
 
-def slices_for(subjects: list[str], max_per_volume: int | None = None) -> list[np.ndarray]:
+PLANES = ("axial", "all")
+
+
+def slices_for(subjects: list[str], max_per_volume: int | None = None, planes: str = "axial") -> list[np.ndarray]:
+    """The subjects' slices with enough tissue (MIN_FOREGROUND), at most max_per_volume per
+    volume (evenly spaced). planes="axial": along each volume's listed axis only (the training
+    volumes' axial plane; what evaluate.py uses and every unrolled model before cirim-fast v2
+    was trained on). planes="all": the slices of all three axes, as the diffusion prior is
+    trained (diffusion.oriented_slices: anisotropic volumes resampled to square pixels, label
+    maps and slices with a side under 48 pixels skipped; max_per_volume then counts per axis)."""
+    if planes not in PLANES:
+        raise ValueError(f"planes must be one of {', '.join(PLANES)}, got {planes!r}")
+    if planes == "all":
+        from .diffusion import oriented_slices
+        return [sl for sl, _, _ in oriented_slices(tuple(subjects), max_per_volume)]
     return list(_slices_cached(tuple(subjects), max_per_volume))
 
 
@@ -218,15 +232,15 @@ def zoom_to_fit(img: np.ndarray, crop: int, rng: np.random.Generator, p: float =
 
 
 def training_stream(crop: int, mcfgs: list[MaskConfig], seed: int, coils: int = 1, max_per_volume: int | None = None,
-                    transpose: float = 0.5, noise: tuple[float, float] | None = None):
+                    transpose: float = 0.5, noise: tuple[float, float] | None = None, planes: str = "axial"):
     """Endless generator of augmented training Samples from the training subjects
     (flips, transposes, rotation, intensity, zoom-to-fit so crops include air,
     synthetic phase). noise = (p, max_std): with probability p a sample's k-space
     gets complex Gaussian noise of SD (per real/imaginary part, units of the
     p99.5-normalised image) drawn log-uniformly from [max_std / 15, max_std];
-    the target stays the clean image."""
+    the target stays the clean image. planes: slices_for's."""
     rng = np.random.default_rng(seed)
-    pool = slices_for(split()["train"], max_per_volume)
+    pool = slices_for(split()["train"], max_per_volume, planes)
     while True:
         img = pool[int(rng.integers(len(pool)))]
         img = center_crop_pad(zoom_to_fit(augment(img, rng, transpose=transpose), crop, rng), crop, crop)
