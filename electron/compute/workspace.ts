@@ -24,7 +24,7 @@ import { simulate } from '../engine/acquire';
 import { fft2cBatch } from '../engine/fft';
 import { listDicomSeries, loadVolume } from '../engine/io';
 import { walkFiles } from '../engine/io/dicom-scan';
-import { loadManifest, modelsRoot } from '../engine/learned/manifest';
+import { loadManifest, modelChoiceLabel, modelsRoot } from '../engine/learned/manifest';
 import { methods, type HistoryEntry, type OptionFieldSpec, type ReconMethod } from '../engine/recon';
 import { learnedOptionFields } from '../engine/recon/describe';
 import { executeReconJob, prepareLoadedJob, type ReconJobSpec } from '../engine/jobs/recon-job';
@@ -212,9 +212,10 @@ function jobLabel(m: MethodInfo, opts: Record<string, unknown>): string {
   return [m.label, ...extras].join(' · ');
 }
 
-function learnedModels(method: string): { models: string[]; root: string } {
+function learnedModels(method: string): { models: string[]; labels: { value: string; label: string }[]; root: string } {
   const root = modelsRoot();
   const models: string[] = [];
+  const labels: { value: string; label: string }[] = [];
   let entries: string[] = [];
   try {
     entries = existsSync(root) ? readdirSync(root).sort() : [];
@@ -225,12 +226,15 @@ function learnedModels(method: string): { models: string[]; root: string } {
     try {
       const m = loadManifest(join(root, dir));
       const arch = m.manifest.architecture ?? (dir.startsWith(method) ? method : undefined);
-      if (arch === method) models.push(dir);
+      if (arch === method) {
+        models.push(dir);
+        labels.push({ value: dir, label: modelChoiceLabel(m.manifest, dir) });
+      }
     } catch {
       // Not a model folder (or a broken one): not offered.
     }
   }
-  return { models, root };
+  return { models, labels, root };
 }
 
 /** The contract's MethodInfo for an engine method (descriptor, or inferred from its defaults). */
@@ -241,12 +245,12 @@ function describeMethod(m: ReconMethod<object>): MethodInfo {
   let available = true;
   let unavailableReason: string | undefined;
   if (isLearned) {
-    const { models, root } = learnedModels(m.id);
+    const { models, labels, root } = learnedModels(m.id);
     // A trained model (folder named after the method) is the default over the smoke one.
     const def = models.includes(m.id) ? m.id : String(defaults.model ?? models[0] ?? m.id);
     // The model list is what is installed; the method's own fields (diffusion: steps, guidance, ...) stay.
     const own = (m.optionFields ?? []).filter((f) => f.key !== 'model' && f.key !== 'provider');
-    fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? models : [def]), ...own];
+    fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? labels : [def]), ...own];
     if (models.length === 0) {
       available = false;
       unavailableReason = `no ${m.id} model found under ${root} (a folder with manifest.json and its .onnx file)`;

@@ -157,3 +157,28 @@ export function preferredModel(method: string, fallback: string, root?: string):
     return fallback;
   }
 }
+
+/**
+ * What the app's model list shows for one installed model: the folder name,
+ * then what tells two models of one method apart (cascades × time steps where
+ * the manifest says, and the range of SSIM over its held-out table, or that it
+ * is a smoke model without measured quality). Plain folder names made
+ * `cirim` and `cirim-fast` look alike though one is 3x faster and the other
+ * better.
+ */
+export function modelChoiceLabel(manifest: Manifest, dir: string): string {
+  const parts: string[] = [];
+  const m = manifest as { cascades?: unknown; timeSteps?: unknown };
+  if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') parts.push(`${m.cascades} × ${m.timeSteps} steps`);
+  if (manifest.metrics == null) {
+    parts.push('smoke model, no measured quality');
+  } else {
+    const rows = (manifest.metrics as { heldout?: { rows?: unknown } }).heldout?.rows;
+    const ssim = Array.isArray(rows) ? rows.map((r) => (r as { ssim?: unknown }).ssim).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
+    if (ssim.length) {
+      const lo = Math.min(...ssim).toFixed(2), hi = Math.max(...ssim).toFixed(2);
+      parts.push(`held-out SSIM ${lo === hi ? lo : `${lo}–${hi}`}`);
+    }
+  }
+  return parts.length ? `${dir} (${parts.join(', ')})` : dir;
+}

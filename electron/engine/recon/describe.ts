@@ -66,10 +66,14 @@ export const refineOptionFields: OptionFieldSpec[] = [
   },
 ];
 
-/** Learned methods: the model folder under resources/models (the host fills in the available ones). */
-export function learnedOptionFields(defaultModel: string, models: string[] = [defaultModel]): OptionFieldSpec[] {
+/**
+ * Learned methods: the model folder under resources/models (the host fills in
+ * the available ones, each a folder name or a { value: folder, label } pair).
+ */
+export function learnedOptionFields(defaultModel: string, models: (string | { value: string; label: string })[] = [defaultModel]): OptionFieldSpec[] {
+  const choices = (models.length ? models : [defaultModel]).map((m) => (typeof m === 'string' ? choice(m) : choice(m.value, m.label)));
   return [
-    { key: 'model', label: 'Model', type: 'enum', default: defaultModel, choices: (models.length ? models : [defaultModel]).map((m) => choice(m)) },
+    { key: 'model', label: 'Model', type: 'enum', default: defaultModel, choices },
     { key: 'provider', label: 'Execution providers', type: 'enum', default: '', choices: [choice('', 'default'), choice('cpu', 'CPU'), choice('cuda,cpu', 'CUDA, else CPU')], advanced: true },
   ];
 }
