@@ -77,13 +77,13 @@ describe('compute host workspace (child_process.fork)', () => {
     expect(solver?.type === 'enum' && solver.choices.map((c) => c.value)).toEqual(expect.arrayContaining(['auto', 'fista', 'admm', 'pdhg', 'cg', 'adam']));
     expect(cs.options.find((o) => o.key === 'tv')?.visibleWhen).toEqual({ key: 'reg', values: ['tv'] });
     expect(cs.presets.map((p) => p.label)).toContain('fast preview 10 it');
-    // Installed models are offered by folder name, labelled with what tells them apart.
+    // Installed models are offered by folder name, each with a hint saying what tells them apart.
     const cirim = methods.find((m) => m.id === 'cirim')!;
     const model = cirim.options.find((o) => o.key === 'model');
     const choices = model?.type === 'enum' ? model.choices : [];
     expect(choices.map((c) => c.value)).toEqual(expect.arrayContaining(['cirim', 'cirim-fast', 'cirim-smoke']));
-    expect(choices.find((c) => c.value === 'cirim-fast')?.label).toMatch(/^cirim-fast \(2 × 8 steps, held-out SSIM 0\.\d\d–0\.\d\d\)$/);
-    expect(choices.find((c) => c.value === 'cirim-smoke')?.label).toContain('smoke model, no measured quality');
+    expect(choices.find((c) => c.value === 'cirim-fast')?.hint).toMatch(/^2 cascades × 8 steps, held-out SSIM 0\.\d\d–0\.\d\d$/);
+    expect(choices.find((c) => c.value === 'cirim-smoke')?.hint).toContain('smoke model, no measured quality');
   });
 
   it('opens a DICOM folder and a NIfTI, and returns slices as Float32 buffers', async () => {

@@ -24,7 +24,7 @@ import { simulate } from '../engine/acquire';
 import { fft2cBatch } from '../engine/fft';
 import { listDicomSeries, loadVolume } from '../engine/io';
 import { walkFiles } from '../engine/io/dicom-scan';
-import { loadManifest, modelChoiceLabel, modelsRoot } from '../engine/learned/manifest';
+import { loadManifest, modelChoiceHint, modelsRoot } from '../engine/learned/manifest';
 import { methods, type HistoryEntry, type OptionFieldSpec, type ReconMethod } from '../engine/recon';
 import { learnedOptionFields } from '../engine/recon/describe';
 import { executeReconJob, prepareLoadedJob, type ReconJobSpec } from '../engine/jobs/recon-job';
@@ -212,10 +212,10 @@ function jobLabel(m: MethodInfo, opts: Record<string, unknown>): string {
   return [m.label, ...extras].join(' · ');
 }
 
-function learnedModels(method: string): { models: string[]; labels: { value: string; label: string }[]; root: string } {
+function learnedModels(method: string): { models: string[]; labels: { value: string; hint: string }[]; root: string } {
   const root = modelsRoot();
   const models: string[] = [];
-  const labels: { value: string; label: string }[] = [];
+  const labels: { value: string; hint: string }[] = [];
   let entries: string[] = [];
   try {
     entries = existsSync(root) ? readdirSync(root).sort() : [];
@@ -228,7 +228,7 @@ function learnedModels(method: string): { models: string[]; labels: { value: str
       const arch = m.manifest.architecture ?? (dir.startsWith(method) ? method : undefined);
       if (arch === method) {
         models.push(dir);
-        labels.push({ value: dir, label: modelChoiceLabel(m.manifest, dir) });
+        labels.push({ value: dir, hint: modelChoiceHint(m.manifest) });
       }
     } catch {
       // Not a model folder (or a broken one): not offered.

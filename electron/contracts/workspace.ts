@@ -153,7 +153,8 @@ export const OptionFieldSchema = z.discriminatedUnion('type', [
     ...OptionBase,
     type: z.literal('enum'),
     default: z.string(),
-    choices: z.array(z.strictObject({ value: z.string(), label: z.string() })).min(1),
+    /** hint: a line shown under the field while that choice is selected (e.g. a model's unrolling and held-out quality). */
+    choices: z.array(z.strictObject({ value: z.string(), label: z.string(), hint: z.string().optional() })).min(1),
   }),
 ]);
 export type OptionField = z.infer<typeof OptionFieldSchema>;

@@ -51,7 +51,11 @@ describe.sequential('σ map of a diffusion job (Chromium)', () => {
     await byTid('method-toggle-diffusion').check();
     // The form offers 10 steps at the least (5 is for the CLI and engine tests).
     const model = byTid('opt-diffusion-model');
-    if ((await model.count()) > 0) await model.selectOption('diffusion-smoke');
+    if ((await model.count()) > 0) {
+      await model.selectOption('diffusion-smoke');
+      // The line under the model list says what the selected model is: here, one without measured quality.
+      await expect.poll(() => byTid('opt-diffusion-model-hint').textContent()).toContain('smoke model, no measured quality');
+    }
     await setValue(byTid('opt-diffusion-steps'), '10');
     await setValue(byTid('opt-diffusion-samples'), '2');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGolden, listModelDirs } from './golden';
-import { loadManifest, loadModel, ManifestError, modelChoiceLabel, sha256File } from './manifest';
+import { loadManifest, loadModel, ManifestError, modelChoiceHint, sha256File } from './manifest';
 import { readNpy } from './npy';
 import { clearSessionCache, getSession, providerOrder, providerPrecheck, sessionCacheSize, sharedLibraryFindable } from './session';
 import { havePythonOnnx, makeTinyModel } from './tiny-model.fixture';
@@ -44,13 +44,13 @@ describe.skipIf(!python)('learned: manifests', () => {
     expect(() => loadModel('../etc', root)).toThrow(/may only use/);
   });
 
-  it('labels a model choice with its unrolling and held-out SSIM range, or as a smoke model', () => {
+  it('describes a model choice by its unrolling and held-out SSIM range, or as a smoke model', () => {
     const fast = loadModel('cirim-fast').manifest;
     const rows = (fast.metrics as { heldout: { rows: { ssim: number }[] } }).heldout.rows;
     const lo = Math.min(...rows.map((r) => r.ssim)), hi = Math.max(...rows.map((r) => r.ssim));
-    expect(modelChoiceLabel(fast, 'cirim-fast')).toBe(`cirim-fast (2 × 8 steps, held-out SSIM ${lo.toFixed(2)}–${hi.toFixed(2)})`);
-    expect(modelChoiceLabel(loadModel('cirim-smoke').manifest, 'cirim-smoke')).toMatch(/^cirim-smoke \(\d+ × \d+ steps, smoke model, no measured quality\)$/);
-    expect(modelChoiceLabel({ ...fast, cascades: undefined, metrics: { other: 1 } } as typeof fast, 'x')).toBe('x');
+    expect(modelChoiceHint(fast)).toBe(`2 cascades × 8 steps, held-out SSIM ${lo.toFixed(2)}–${hi.toFixed(2)}`);
+    expect(modelChoiceHint(loadModel('cirim-smoke').manifest)).toMatch(/^\d+ cascades? × \d+ steps, smoke model, no measured quality$/);
+    expect(modelChoiceHint({ ...fast, cascades: undefined, metrics: { other: 1 } } as typeof fast)).toBe('');
   });
 
   it('reads .npy written by numpy', () => {

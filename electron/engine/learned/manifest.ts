@@ -159,17 +159,16 @@ export function preferredModel(method: string, fallback: string, root?: string):
 }
 
 /**
- * What the app's model list shows for one installed model: the folder name,
- * then what tells two models of one method apart (cascades × time steps where
+ * The line the app's method form shows under the model list for one installed
+ * model: what tells two models of one method apart (cascades × time steps where
  * the manifest says, and the range of SSIM over its held-out table, or that it
- * is a smoke model without measured quality). Plain folder names made
- * `cirim` and `cirim-fast` look alike though one is 3x faster and the other
- * better.
+ * is a smoke model without measured quality). Folder names alone made `cirim`
+ * and `cirim-fast` look alike though one is 3x faster and the other better.
  */
-export function modelChoiceLabel(manifest: Manifest, dir: string): string {
+export function modelChoiceHint(manifest: Manifest): string {
   const parts: string[] = [];
   const m = manifest as { cascades?: unknown; timeSteps?: unknown };
-  if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') parts.push(`${m.cascades} × ${m.timeSteps} steps`);
+  if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') parts.push(`${m.cascades} cascade${m.cascades === 1 ? '' : 's'} × ${m.timeSteps} steps`);
   if (manifest.metrics == null) {
     parts.push('smoke model, no measured quality');
   } else {
@@ -180,5 +179,5 @@ export function modelChoiceLabel(manifest: Manifest, dir: string): string {
       parts.push(`held-out SSIM ${lo === hi ? lo : `${lo}–${hi}`}`);
     }
   }
-  return parts.length ? `${dir} (${parts.join(', ')})` : dir;
+  return parts.join(', ');
 }

@@ -68,10 +68,11 @@ export const refineOptionFields: OptionFieldSpec[] = [
 
 /**
  * Learned methods: the model folder under resources/models (the host fills in
- * the available ones, each a folder name or a { value: folder, label } pair).
+ * the available ones, each a folder name or { value: folder, hint } with the
+ * line the form shows under the list while that model is selected).
  */
-export function learnedOptionFields(defaultModel: string, models: (string | { value: string; label: string })[] = [defaultModel]): OptionFieldSpec[] {
-  const choices = (models.length ? models : [defaultModel]).map((m) => (typeof m === 'string' ? choice(m) : choice(m.value, m.label)));
+export function learnedOptionFields(defaultModel: string, models: (string | { value: string; hint: string })[] = [defaultModel]): OptionFieldSpec[] {
+  const choices = (models.length ? models : [defaultModel]).map((m) => (typeof m === 'string' ? choice(m) : { ...choice(m.value), hint: m.hint }));
   return [
     { key: 'model', label: 'Model', type: 'enum', default: defaultModel, choices },
     { key: 'provider', label: 'Execution providers', type: 'enum', default: '', choices: [choice('', 'default'), choice('cpu', 'CPU'), choice('cuda,cpu', 'CUDA, else CPU')], advanced: true },

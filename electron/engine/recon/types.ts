@@ -90,7 +90,7 @@ export type OptionFieldSpec =
   | (OptionFieldBase & { type: 'number'; default: number; min?: number; max?: number; step?: number; log?: boolean })
   | (OptionFieldBase & { type: 'integer'; default: number; min?: number; max?: number })
   | (OptionFieldBase & { type: 'boolean'; default: boolean })
-  | (OptionFieldBase & { type: 'enum'; default: string; choices: { value: string; label: string }[] });
+  | (OptionFieldBase & { type: 'enum'; default: string; choices: { value: string; label: string; hint?: string }[] });
 export interface MethodPreset {
   id: string;
   label: string;
