@@ -151,6 +151,33 @@ describe('recon-studio info', () => {
   });
 });
 
+describe('recon-studio models', () => {
+  it('lists the shipped models with architecture, hash and what tells them apart', async () => {
+    const r = await run(['models']);
+    expect(r.code).toBe(0);
+    const text = r.out.join('\n');
+    expect(text).toMatch(/^ {2}cirim-fast +cirim +v\d+ +[0-9a-f]{12} +2 cascades × 8 steps, held-out SSIM 0\.\d\d–0\.\d\d$/m);
+    expect(text).toMatch(/^ {2}cirim-smoke +cirim .*smoke model, no measured quality$/m);
+    expect(text).toMatch(/^ {2}diffusion-classifier +diffusion-classifier .*held-out orientation accuracy 0\.\d\d$/m);
+  });
+
+  it('gives JSON, and names a broken model folder instead of failing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'recon-models-'));
+    mkdirSync(join(root, 'broken'));
+    writeFileSync(join(root, 'broken', 'manifest.json'), '{"name": "broken"');
+    const r = await run(['models', '--models-dir', root, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out.join('\n')) as { root: string; models: { name: string; error?: string }[] };
+    expect(j.root).toBe(root);
+    expect(j.models).toHaveLength(1);
+    expect(j.models[0]!.name).toBe('broken');
+    expect(j.models[0]!.error).toMatch(/manifest\.json: not valid JSON/);
+    const bad = await run(['models', '--model', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/unknown option '--model'/);
+  });
+});
+
 describe('the launcher as a real process', () => {
   const bin = join(ROOT, 'bin', 'recon-studio.mjs');
   it('prints help with exit 0 and refuses --accel 0 with exit 2 and one stderr line', () => {

@@ -11,6 +11,7 @@ import { EXIT, UsageError } from './args';
 import { batchCommand, BATCH_HELP } from './batch';
 import { COMPARE_HELP, compareOptimizersCommand } from './compare-optimizers';
 import { infoCommand, INFO_HELP } from './info';
+import { modelsCommand, MODELS_HELP } from './models';
 import type { CliIo } from './io';
 import { reconCommand, RECON_HELP } from './recon';
 import { TUNE_HELP, tuneScheduleCommand } from './tune-schedule';
@@ -28,6 +29,7 @@ commands:
                           inputs x methods x accelerations, exported as PNG/TIFF/DICOM/NIfTI
   tune-schedule --model M --steps K
                           search a diffusion prior's K-step timestep schedule
+  models                  the installed learned models (names for --model)
 
 Run "recon-studio <command> --help" for a command's options.
 
@@ -35,7 +37,8 @@ ${INFO_HELP.split('\n')[0]}
 ${RECON_HELP.split('\n')[0]}
 ${COMPARE_HELP.split('\n')[0]}
 ${BATCH_HELP.split('\n')[0]}
-${TUNE_HELP.split('\n')[0]}`;
+${TUNE_HELP.split('\n')[0]}
+${MODELS_HELP.split('\n')[0]}`;
 
 function isInputProblem(e: unknown): boolean {
   if (e instanceof UsageError || e instanceof ReaderError || e instanceof JobInputError) return true;
@@ -67,6 +70,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await compareOptimizersCommand(rest, io);
       case 'tune-schedule':
         return await tuneScheduleCommand(rest, io);
+      case 'models':
+        return await modelsCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (try recon-studio --help)`);
     }

@@ -169,15 +169,20 @@ export function modelChoiceHint(manifest: Manifest): string {
   const parts: string[] = [];
   const m = manifest as { cascades?: unknown; timeSteps?: unknown };
   if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') parts.push(`${m.cascades} cascade${m.cascades === 1 ? '' : 's'} × ${m.timeSteps} steps`);
-  if (manifest.metrics == null) {
+  // export_onnx.py / export_diffusion.py write a training note starting "SMOKE MODEL" for the CI models.
+  const note = (manifest.training as { note?: unknown } | undefined)?.note;
+  if (manifest.metrics == null || (typeof note === 'string' && /^smoke model/i.test(note))) {
     parts.push('smoke model, no measured quality');
   } else {
-    const rows = (manifest.metrics as { heldout?: { rows?: unknown } }).heldout?.rows;
+    const heldout = (manifest.metrics as { heldout?: { rows?: unknown; whole?: { accuracy?: unknown } } }).heldout;
+    const rows = heldout?.rows;
     const ssim = Array.isArray(rows) ? rows.map((r) => (r as { ssim?: unknown }).ssim).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
     if (ssim.length) {
       const lo = Math.min(...ssim).toFixed(2), hi = Math.max(...ssim).toFixed(2);
       parts.push(`held-out SSIM ${lo === hi ? lo : `${lo}–${hi}`}`);
     }
+    const acc = heldout?.whole?.accuracy; // the orientation classifier (models/train_diffusion.py evaluate_classifier)
+    if (typeof acc === 'number' && Number.isFinite(acc)) parts.push(`held-out orientation accuracy ${acc.toFixed(2)}`);
   }
   return parts.join(', ');
 }
