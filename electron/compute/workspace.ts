@@ -212,10 +212,10 @@ function jobLabel(m: MethodInfo, opts: Record<string, unknown>): string {
   return [m.label, ...extras].join(' · ');
 }
 
-function learnedModels(method: string): { models: string[]; labels: { value: string; hint: string }[]; root: string } {
+function learnedModels(method: string): { models: string[]; choices: { value: string; hint: string }[]; root: string } {
   const root = modelsRoot();
   const models: string[] = [];
-  const labels: { value: string; hint: string }[] = [];
+  const choices: { value: string; hint: string }[] = [];
   let entries: string[] = [];
   try {
     entries = existsSync(root) ? readdirSync(root).sort() : [];
@@ -228,13 +228,13 @@ function learnedModels(method: string): { models: string[]; labels: { value: str
       const arch = m.manifest.architecture ?? (dir.startsWith(method) ? method : undefined);
       if (arch === method) {
         models.push(dir);
-        labels.push({ value: dir, hint: modelChoiceHint(m.manifest) });
+        choices.push({ value: dir, hint: modelChoiceHint(m.manifest) });
       }
     } catch {
       // Not a model folder (or a broken one): not offered.
     }
   }
-  return { models, labels, root };
+  return { models, choices, root };
 }
 
 /** The contract's MethodInfo for an engine method (descriptor, or inferred from its defaults). */
@@ -245,12 +245,12 @@ function describeMethod(m: ReconMethod<object>): MethodInfo {
   let available = true;
   let unavailableReason: string | undefined;
   if (isLearned) {
-    const { models, labels, root } = learnedModels(m.id);
+    const { models, choices, root } = learnedModels(m.id);
     // A trained model (folder named after the method) is the default over the smoke one.
     const def = models.includes(m.id) ? m.id : String(defaults.model ?? models[0] ?? m.id);
     // The model list is what is installed; the method's own fields (diffusion: steps, guidance, ...) stay.
     const own = (m.optionFields ?? []).filter((f) => f.key !== 'model' && f.key !== 'provider');
-    fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? labels : [def]), ...own];
+    fields = [...learnedOptionFields(models.includes(def) ? def : models[0] ?? def, models.length ? choices : [def]), ...own];
     if (models.length === 0) {
       available = false;
       unavailableReason = `no ${m.id} model found under ${root} (a folder with manifest.json and its .onnx file)`;
