@@ -280,7 +280,7 @@ def write_if_chain_time_step(model, args, path: str, dyn: dict) -> None:
 
 
 def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24, 20), golden_coils=1, out_root=None,
-           unit: str = "cascade") -> str:
+           unit: str = "cascade", version: int = 1) -> str:
     model.eval()
     cfg = model.cfg
     if kind == "unet":  # the golden size must be a legal U-Net size
@@ -304,7 +304,7 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
         onnx.checker.check_model(onnx.load(os.path.join(tmp, "model.onnx")))
         g_in, g_out = write_golden(tmp, order, feeds, outputs, outs)
         manifest = {
-            "name": name, "version": 1, "architecture": kind, "file": "model.onnx", "opset": OPSET,
+            "name": name, "version": version, "architecture": kind, "file": "model.onnx", "opset": OPSET,
             "description": DESCRIPTIONS[kind] if unit == "cascade" else DESCRIPTIONS[kind].replace("one cascade per call", "one time step per call (a constant-weight subgraph per cascade, picked by ONNX If on `cascade`), the likelihood gradient computed by the caller"),
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"init": "cg-sense", "initIters": cfg.init_cg} if getattr(cfg, "init_cg", 0) > 0 else {}),
@@ -351,7 +351,7 @@ def training_split() -> dict:
 
 
 def export_checkpoint(checkpoint: str, name: str, out_root=None, golden_size=(24, 20), golden_coils=1, metrics=None,
-                      note: str | None = None, final_loss=None, unit: str = "cascade") -> str:
+                      note: str | None = None, final_loss=None, unit: str = "cascade", version: int = 1) -> str:
     import train
     kind, model, _, st = train.load_checkpoint(checkpoint)
     training = {"split": training_split(), "args": st.get("args"), "steps": st.get("step")}
@@ -359,7 +359,7 @@ def export_checkpoint(checkpoint: str, name: str, out_root=None, golden_size=(24
         training["note"] = note
     if final_loss is not None:
         training["finalLoss"] = final_loss
-    return export(kind, model, name, training, metrics, golden_size, golden_coils, out_root, unit)
+    return export(kind, model, name, training, metrics, golden_size, golden_coils, out_root, unit, version)
 
 
 def main() -> int:
@@ -373,6 +373,7 @@ def main() -> int:
     ap.add_argument("--golden-coils", type=int, default=1)
     ap.add_argument("--metrics", help="JSON file (evaluate.py --json output) to record in the manifest")
     ap.add_argument("--out-root", default=None)
+    ap.add_argument("--version", type=int, default=1, help="the manifest's version: raise it when new weights replace a shipped model of the same name")
     ap.add_argument("--unit", choices=("cascade", "time-step"), default="cascade",
                     help="CIRIM: one cascade per call with DFT-matrix inputs (default), or one time step per call with the "
                          "likelihood gradient as an input (the engine computes it with its FFT: faster, most of all multi-coil)")
@@ -386,7 +387,9 @@ def main() -> int:
         ap.error("--checkpoint and --name are required unless --smoke")
     gs = tuple(int(v) for v in a.golden_size.lower().split("x"))
     metrics = json.load(open(a.metrics)) if a.metrics else None
-    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics, unit=a.unit)
+    if a.version < 1:
+        ap.error(f"--version must be >= 1, got {a.version}")
+    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics, unit=a.unit, version=a.version)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dest) for f in fs)
     print(json.dumps({"exported": dest, "bytes": total}))
     return 0
