@@ -1,5 +1,6 @@
 /** `recon-studio models`: the ONNX models installed for the learned methods, and what tells them apart. */
-import { listModelDirs, loadManifest, modelChoiceHint, modelsRoot } from '../engine/learned';
+// manifest.ts only: listing models needs no ONNX Runtime.
+import { installedModels, modelChoiceHint, modelsRoot } from '../engine/learned/manifest';
 import type { CliIo } from './io';
 import { parse, UsageError } from './args';
 
@@ -17,7 +18,7 @@ interface ModelRow {
   architecture?: string;
   version?: string;
   sha256?: string;
-  summary?: string;
+  hint?: string;
   error?: string;
 }
 
@@ -29,15 +30,9 @@ export async function modelsCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (positionals.length) throw new UsageError(`models takes no positional arguments, got "${positionals[0]}"`);
   const root = modelsRoot(values['models-dir'] as string | undefined);
-  const rows: ModelRow[] = listModelDirs(root).map((dir) => {
-    const name = dir.slice(dir.lastIndexOf('/') + 1);
-    try {
-      const m = loadManifest(dir);
-      return { name, architecture: m.manifest.architecture, version: m.manifest.version, sha256: m.sha256.slice(0, 12), summary: modelChoiceHint(m.manifest) };
-    } catch (e) {
-      return { name, error: e instanceof Error ? e.message : String(e) };
-    }
-  });
+  const rows: ModelRow[] = installedModels(root).map(({ name, loaded, error }) => loaded
+    ? { name, architecture: loaded.manifest.architecture, version: loaded.manifest.version, sha256: loaded.sha256.slice(0, 12), hint: modelChoiceHint(loaded.manifest) }
+    : { name, error });
   if (values.json) {
     io.out(JSON.stringify({ root, models: rows }, null, 2));
     return 0;
@@ -49,6 +44,6 @@ export async function modelsCommand(argv: string[], io: CliIo): Promise<number> 
   const w = Math.max(...rows.map((r) => r.name.length));
   const a = Math.max(...rows.map((r) => (r.architecture ?? '?').length));
   io.out([`models under ${root}:`, ...rows.map((r) =>
-    r.error ? `  ${r.name.padEnd(w)}  unusable: ${r.error}` : `  ${r.name.padEnd(w)}  ${(r.architecture ?? '?').padEnd(a)}  v${r.version}  ${r.sha256}  ${r.summary}`)].join('\n'));
+    r.error ? `  ${r.name.padEnd(w)}  unusable: ${r.error}` : `  ${r.name.padEnd(w)}  ${(r.architecture ?? '?').padEnd(a)}  v${r.version}  ${r.sha256}  ${r.hint}`)].join('\n'));
   return 0;
 }

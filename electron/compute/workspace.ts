@@ -12,7 +12,7 @@
  *    index for the reference and every result.
  */
 import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import type {
@@ -24,7 +24,7 @@ import { simulate } from '../engine/acquire';
 import { fft2cBatch } from '../engine/fft';
 import { listDicomSeries, loadVolume } from '../engine/io';
 import { walkFiles } from '../engine/io/dicom-scan';
-import { loadManifest, modelChoiceHint, modelsRoot } from '../engine/learned/manifest';
+import { installedModels, modelChoiceHint, modelsRoot } from '../engine/learned/manifest';
 import { methods, type HistoryEntry, type OptionFieldSpec, type ReconMethod } from '../engine/recon';
 import { learnedOptionFields } from '../engine/recon/describe';
 import { executeReconJob, prepareLoadedJob, type ReconJobSpec } from '../engine/jobs/recon-job';
@@ -212,29 +212,12 @@ function jobLabel(m: MethodInfo, opts: Record<string, unknown>): string {
   return [m.label, ...extras].join(' · ');
 }
 
-function learnedModels(method: string): { models: string[]; choices: { value: string; hint: string }[]; root: string } {
+/** The installed models of a learned method, as model-option choices with their hints (broken folders are not offered). */
+function learnedModels(method: string): { choices: { value: string; hint: string }[]; root: string } {
   const root = modelsRoot();
-  const models: string[] = [];
-  const choices: { value: string; hint: string }[] = [];
-  let entries: string[] = [];
-  try {
-    entries = existsSync(root) ? readdirSync(root).sort() : [];
-  } catch {
-    entries = [];
-  }
-  for (const dir of entries) {
-    try {
-      const m = loadManifest(join(root, dir));
-      const arch = m.manifest.architecture ?? (dir.startsWith(method) ? method : undefined);
-      if (arch === method) {
-        models.push(dir);
-        choices.push({ value: dir, hint: modelChoiceHint(m.manifest) });
-      }
-    } catch {
-      // Not a model folder (or a broken one): not offered.
-    }
-  }
-  return { models, choices, root };
+  const choices = installedModels(root).flatMap(({ name, loaded }) =>
+    loaded && (loaded.manifest.architecture ?? (name.startsWith(method) ? method : undefined)) === method ? [{ value: name, hint: modelChoiceHint(loaded.manifest) }] : []);
+  return { choices, root };
 }
 
 /** The contract's MethodInfo for an engine method (descriptor, or inferred from its defaults). */
@@ -245,7 +228,8 @@ function describeMethod(m: ReconMethod<object>): MethodInfo {
   let available = true;
   let unavailableReason: string | undefined;
   if (isLearned) {
-    const { models, choices, root } = learnedModels(m.id);
+    const { choices, root } = learnedModels(m.id);
+    const models = choices.map((c) => c.value);
     // A trained model (folder named after the method) is the default over the smoke one.
     const def = models.includes(m.id) ? m.id : String(defaults.model ?? models[0] ?? m.id);
     // The model list is what is installed; the method's own fields (diffusion: steps, guidance, ...) stay.

@@ -4,7 +4,7 @@
  * contract (issue 5) is agreement within 1e-4 relative, measured here as
  * max |ort - golden| / max |golden| per output.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadManifest, type LoadedManifest } from './manifest';
 import { readNpy, type NpyArray } from './npy';
@@ -27,15 +27,6 @@ export interface GoldenReport {
   outputs: OutputParity[];
   ok: boolean;
   ms: number;
-}
-
-/** Folders under root that hold a manifest.json, sorted by name. */
-export function listModelDirs(root: string): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
-    .map((d) => join(root, d.name))
-    .sort();
 }
 
 export function npyToTensor(a: NpyArray): ort.Tensor {

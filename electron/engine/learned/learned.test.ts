@@ -3,8 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkGolden, listModelDirs } from './golden';
-import { loadManifest, loadModel, ManifestError, modelChoiceHint, sha256File } from './manifest';
+import { checkGolden } from './golden';
+import { listModelDirs, loadManifest, loadModel, ManifestError, modelChoiceHint, sha256File } from './manifest';
 import { readNpy } from './npy';
 import { clearSessionCache, getSession, providerOrder, providerPrecheck, sessionCacheSize, sharedLibraryFindable } from './session';
 import { havePythonOnnx, makeTinyModel } from './tiny-model.fixture';

@@ -5,8 +5,8 @@
  * which weights produced it (ARCHITECTURE.md, provenance).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** A dimension is a fixed size or a symbolic name (e.g. "H", "batch"). */
@@ -135,6 +135,39 @@ export function modelsRoot(explicit?: string): string {
     typeof __dirname === 'string' ? resolve(__dirname, '../../../resources/models') : undefined,
   ].filter((c): c is string => !!c);
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+/** Folders under root that hold a manifest.json, sorted by name ([] when root cannot be read). */
+export function listModelDirs(root: string): string[] {
+  try {
+    if (!existsSync(root)) return [];
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
+      .map((d) => join(root, d.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export interface InstalledModel {
+  /** Folder name: what `--model` and the app's model option take. */
+  name: string;
+  dir: string;
+  /** The validated, hashed manifest, or why it did not load. */
+  loaded?: LoadedManifest;
+  error?: string;
+}
+
+/** Every model folder under root, loaded; a broken one carries its error instead (the app skips it, the CLI names it). */
+export function installedModels(root: string): InstalledModel[] {
+  return listModelDirs(root).map((dir) => {
+    try {
+      return { name: basename(dir), dir, loaded: loadManifest(dir) };
+    } catch (e) {
+      return { name: basename(dir), dir, error: e instanceof Error ? e.message : String(e) };
+    }
+  });
 }
 
 /** Resolves a model by name (folder under the models root) and loads its manifest. */
