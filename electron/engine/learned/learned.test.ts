@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,24 @@ describe.skipIf(!python)('learned: manifests', () => {
     expect(m.manifest.golden.rtol).toBe(1e-4);
     expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(m.sha256).toBe(sha256File(join(dir, 'model.onnx')));
+  });
+
+  it('rehashes a model file replaced in place, even with the same size and a restored mtime', () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'recon-rehash-')), 'tiny-matmul');
+    cpSync(dir, copy, { recursive: true });
+    const file = join(copy, 'model.onnx');
+    const stamp = new Date('2026-01-01T00:00:00Z'); // whole seconds: utimes keeps them exactly
+    utimesSync(file, stamp, stamp);
+    const first = loadManifest(copy).sha256;
+    expect(loadManifest(copy).sha256).toBe(first);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(file, bytes);
+    utimesSync(file, stamp, stamp);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(BigInt(stamp.getTime()) * 1_000_000n);
+    const second = loadManifest(copy).sha256;
+    expect(second).not.toBe(first);
+    expect(second).toBe(sha256File(file));
   });
 
   it('names the file and the field when a manifest is wrong', () => {

@@ -5,7 +5,7 @@
  * which weights produced it (ARCHITECTURE.md, provenance).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -82,6 +82,25 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/**
+ * Model hashes by path, valid while the file's identity and change time are the
+ * same. The app lists every installed model (manifest and hash) whenever it asks
+ * for its methods, at start-up included; rehashing megabytes of ONNX each time
+ * bought nothing. ctime moves on every write, rename or copy over the file and no
+ * ordinary tool can set it back, so a replaced model is always rehashed.
+ */
+const hashMemo = new Map<string, { stamp: string; sha256: string }>();
+
+function modelHash(path: string): string {
+  const st = statSync(path, { bigint: true });
+  const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const hit = hashMemo.get(path);
+  if (hit?.stamp === stamp) return hit.sha256;
+  const sha256 = sha256File(path);
+  hashMemo.set(path, { stamp, sha256 });
+  return sha256;
+}
+
 /** Reads, validates and hashes one model folder (or a manifest.json path). */
 export function loadManifest(dirOrFile: string): LoadedManifest {
   const manifestPath = dirOrFile.endsWith('.json') ? resolve(dirOrFile) : resolve(dirOrFile, 'manifest.json');
@@ -119,7 +138,7 @@ export function loadManifest(dirOrFile: string): LoadedManifest {
   }
   const modelPath = join(dir, manifest.file);
   if (!existsSync(modelPath)) throw new ManifestError(`${manifestPath}: model file ${manifest.file} is missing from ${dir}`);
-  return { manifest, dir, manifestPath, modelPath, sha256: sha256File(modelPath) };
+  return { manifest, dir, manifestPath, modelPath, sha256: modelHash(modelPath) };
 }
 
 /**
