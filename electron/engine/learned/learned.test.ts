@@ -39,7 +39,7 @@ describe.skipIf(!python)('learned: manifests', () => {
     const first = loadManifest(copy).sha256;
     expect(loadManifest(copy).sha256).toBe(first);
     const bytes = readFileSync(file);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(file, bytes);
     utimesSync(file, stamp, stamp);
     expect(statSync(file, { bigint: true }).mtimeNs).toBe(BigInt(stamp.getTime()) * 1_000_000n);
