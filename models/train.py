@@ -156,32 +156,33 @@ def ssim_loss(pred: torch.Tensor, tgt: torch.Tensor, win: int = 7) -> torch.Tens
     return 1 - s.mean()
 
 
-def image_loss(pred: torch.Tensor, tgt: torch.Tensor, kind: str) -> torch.Tensor:
+def image_loss(pred: torch.Tensor, tgt: torch.Tensor, kind: str, ssim_weight: float = 1.0) -> torch.Tensor:
     """pred, tgt: complex [B, 1, H, W, 2] (or magnitudes [B, 1, H, W] for a magnitude U-Net).
     l1: mean |(|pred|) - |tgt||; ssim-l1: that + (1 - SSIM) of the magnitudes. SSIM is the
     headline metric and is dominated by how clean the air around the head is, which a
     pure L1 barely rewards. ssim-cl1: the L1 of the COMPLEX difference + (1 - SSIM): the
     magnitude losses leave the phase free, so a recurrent model's estimate drifts off the
     measured data (20-24% k-space residual on the held-out acquisitions after 4000 steps) and the
-    log-likelihood gradient it is fed stops meaning what it should."""
+    log-likelihood gradient it is fed stops meaning what it should. ssim_weight scales the
+    (1 - SSIM) term: below 1 the loss leans towards the L1 (and so PSNR) side."""
     complex_in = pred.dim() == 5
     pm, tm = (magnitude(pred), magnitude(tgt)) if complex_in else (pred, tgt)
     if kind == "ssim-cl1" and complex_in:
         l1 = magnitude(pred - tgt).mean()
     else:
         l1 = (pm - tm).abs().mean()
-    return l1 if kind == "l1" else l1 + ssim_loss(pm, tm)
+    return l1 if kind == "l1" else l1 + ssim_weight * ssim_loss(pm, tm)
 
 
-def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw, loss_kind: str = "l1") -> torch.Tensor:
+def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw, loss_kind: str = "l1", ssim_weight: float = 1.0) -> torch.Tensor:
     if kind == "unet":
         out = model(zero_filled(k, sens, fh, fw))
-        return image_loss(out, tgt if cfg.out == "complex" else magnitude(tgt), loss_kind)
+        return image_loss(out, tgt if cfg.out == "complex" else magnitude(tgt), loss_kind, ssim_weight)
     etas = model(k, mask, sens, fh, fw)
     w = step_weights(cfg.time_steps)
     loss = 0.0
     for i, e in enumerate(etas):
-        loss = loss + w[i % cfg.time_steps] * image_loss(e, tgt, loss_kind)
+        loss = loss + w[i % cfg.time_steps] * image_loss(e, tgt, loss_kind, ssim_weight)
     return loss / cfg.cascades
 
 
@@ -276,7 +277,7 @@ def train(a) -> dict:
                 g["lr"] = a.lr * g.get("lr_scale", 1.0)
         step = st["step"]
         _log(log, {"event": "resume", "step": step, "config": cfg.to_dict(), "lr": opt.param_groups[0]["lr"], "loss": a.loss,
-                   "masks": getattr(a, "masks", None) or "default", "noise": getattr(a, "noise", None),
+                   "ssimWeight": getattr(a, "ssim_weight", 1.0), "masks": getattr(a, "masks", None) or "default", "noise": getattr(a, "noise", None),
                    "planes": getattr(a, "planes", "axial"),
                    **({"added": added} if added else {})})
     else:
@@ -298,7 +299,7 @@ def train(a) -> dict:
     while step < a.steps:
         stream = streams[step % len(streams)]
         k, mask, sens, tgt = batch_tensors([next(stream) for _ in range(a.batch)])
-        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh, a.loss)
+        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh, a.loss, getattr(a, "ssim_weight", 1.0))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -334,6 +335,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--loss", choices=("l1", "ssim-l1", "ssim-cl1"),
                     help="per-image loss: L1 of magnitudes, + (1 - SSIM), or complex L1 + (1 - SSIM) "
                          "(default: ssim-cl1 for cirim and rim, ssim-l1 for unet)")
+    ap.add_argument("--ssim-weight", type=float, default=1.0,
+                    help="weight of the (1 - SSIM) term of ssim-l1 / ssim-cl1 (below 1 favours L1, hence PSNR)")
     ap.add_argument("--lr", type=float, help="learning rate (on --resume: replaces the checkpoint's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
