@@ -1,8 +1,9 @@
 """CI check that the engine runs an exported CIRIM exactly as PyTorch runs the
 checkpoint, first estimate included: a tiny random CIRIM with the learned
 gradient step (dc_step, weights set non-zero) and a CG-SENSE first estimate
-(init_cg, Tikhonov-damped: init_cg_lambda) is exported both ways (cascade and time-step units) to a temp folder
-and run through the engine (models/eval_engine.ts, onnxruntime-node) on 4-coil
+(init_cg, Tikhonov-damped: init_cg_lambda) is exported both ways (cascade and time-step units) to a temp folder,
+and the same model with proximal data consistency after each cascade (cascade_dc, mu set per cascade) as
+time steps (the engine runs that CG between cascades from the manifest's cascadeDc), and each is run through the engine (models/eval_engine.ts, onnxruntime-node) on 4-coil
 and single-coil acquisitions; the magnitudes must agree with PyTorch's within
 1e-3 relative (float32 CG in two implementations).
   /usr/bin/python3 models/check_cirim_engine.py"""
@@ -52,6 +53,14 @@ def check(work: str) -> int:
     names = {"cascade": "tiny-cirim", "time-step": "tiny-cirim-step"}
     for unit, name in names.items():
         export_onnx.export_checkpoint(ckpt, name, out_root=work, unit=unit, note="CI check: random weights")
+    dc_model, dc_cfg = train.with_added("cirim", cfg, model.state_dict(), {"cascade_dc": 4}, "dc_log_mu")
+    with torch.no_grad():
+        for i, c in enumerate(dc_model.cascades):
+            c.dc_log_mu.fill_(float(np.log(0.05 + 0.25 * i)))
+    dc_ckpt = os.path.join(work, "tiny-dc.pt")
+    torch.save({"model": dc_model.state_dict(), "config": dc_cfg.to_dict(), "kind": "cirim", "step": 0, "args": {"note": "random weights"}}, dc_ckpt)
+    export_onnx.export_checkpoint(dc_ckpt, "tiny-cirim-dc", out_root=work, unit="time-step", note="CI check: random weights")
+    checkpoints = {"tiny-cirim": ckpt, "tiny-cirim-step": ckpt, "tiny-cirim-dc": dc_ckpt}
     stack = phantom(2, 32, 28, rng)
     ok = True
     for coils in (4, 1):
@@ -61,12 +70,13 @@ def check(work: str) -> int:
         np.save(os.path.join(case, "kspace.npy"), ev.ri(acq["kspace"]))
         np.save(os.path.join(case, "mask.npy"), acq["mask"])
         np.save(os.path.join(case, "sens.npy"), ev.ri(np.broadcast_to(acq["sens"], acq["kspace"].shape)))
-        want = ev.run_checkpoint(ckpt, acq)
-        jobs = [{"method": "cirim", "model": name, "modelsDir": work, "dir": case, "out": os.path.join(case, f"{name}.npy")} for name in names.values()]
+        want = {p: ev.run_checkpoint(p, acq) for p in set(checkpoints.values())}
+        jobs = [{"method": "cirim", "model": name, "modelsDir": work, "dir": case, "out": os.path.join(case, f"{name}.npy")} for name in checkpoints]
         ev.run_onnx_folders(jobs)
         for j in jobs:
             got = np.load(j["out"])
-            rel = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+            want_j = want[checkpoints[j["model"]]]
+            rel = float(np.linalg.norm(got - want_j) / np.linalg.norm(want_j))
             good = rel < 1e-3
             ok &= good
             print(f"{'ok ' if good else 'BAD'} {j['model']}, {coils} coil(s): engine vs PyTorch relative difference {rel:.2e}")

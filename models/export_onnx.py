@@ -38,7 +38,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from recon_models.cirim import CascadeTimeStep, StackedCascadeStep, StackedTimeStep, sense_expand_grad  # noqa: E402
+from recon_models.cirim import CascadeTimeStep, StackedCascadeStep, StackedTimeStep, prox_dc, sense_expand_grad  # noqa: E402
 from recon_models.complex_ops import dft_matrix  # noqa: E402
 from recon_models.data import HELD_OUT, SUBJECTS, MaskConfig, center_crop_pad, ifft2c, simulate, slices_for, split  # noqa: E402
 from recon_models.rim import RimStep  # noqa: E402
@@ -149,6 +149,8 @@ def _time_step_graph_and_golden(model, cfg, feeds: dict, case: str):
                     e_out, h_out = graph(eta, g, hidden, torch.tensor([c]))
                     outs = (e_out, *split(h_out))
                 eta, hidden = graph(eta, g, hidden, torch.tensor([c]))
+            if getattr(cfg, "cascade_dc", 0) > 0:  # the engine's step between cascades (manifest cascadeDc)
+                eta = prox_dc(eta, *data, model.cascades[c].dc_log_mu.exp(), cfg.cascade_dc)
             assert torch.allclose(ref[-1], eta, atol=1e-5) and torch.allclose(ref_h, hidden, atol=1e-5), \
                 f"time-step graph differs from trained cascade {c}"
     step = min(2, cfg.time_steps - 1)
@@ -204,7 +206,7 @@ DESCRIPTIONS = {
 }
 
 
-def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: float = 0.0) -> list:
+def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: float = 0.0, cascade_dc: int = 0) -> list:
     scale = "scale s = bartScale(|RSS of ifft2c(masked k-space)|) per slice (recon/cs.ts rule); kspace /= s"
     first = "eta = sum_c conj(S_c) ifft2c(kspace_c)"
     if init_cg > 0:
@@ -215,7 +217,9 @@ def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: f
     if unit == "time-step":
         return [scale, first + "; hidden0, hidden1, ... = zeros [B, channels of that layer, H, W]",
                 "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
-                "(eta, hidden0, hidden1, ...) = run(eta, grad, hidden0, hidden1, ..., cascade=[c])",
+                "(eta, hidden0, hidden1, ...) = run(eta, grad, hidden0, hidden1, ..., cascade=[c])"
+                + (f"; after the last step of cascade c: eta = {cascade_dc} conjugate-gradient iterations on "
+                   "(A^H A + mu_c I) x = A^H kspace + mu_c eta from x = eta (mu_c = cascadeDc.mu[c], no early stop)" if cascade_dc else ""),
                 "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
@@ -286,6 +290,8 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
     if kind == "unet":  # the golden size must be a legal U-Net size
         m = cfg.pad_multiple
         golden_size = tuple(-(-g // m) * m for g in golden_size)
+    if getattr(cfg, "cascade_dc", 0) > 0 and unit != "time-step":
+        raise SystemExit("a CIRIM with cascade_dc exports with --unit time-step (the engine runs the DC step between cascades)")
     graph, order, feeds, outs, case = _graph_and_golden(kind, model, cfg, golden_size, golden_coils, unit)
     inputs, outputs = io_specs(kind, cfg, unit)
     out_root = out_root or os.path.join(ROOT, "resources", "models")
@@ -309,11 +315,13 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"init": "cg-sense", "initIters": cfg.init_cg} if getattr(cfg, "init_cg", 0) > 0 else {}),
             **({"initLambda": cfg.init_cg_lambda} if getattr(cfg, "init_cg", 0) > 0 and getattr(cfg, "init_cg_lambda", 0.0) > 0 else {}),
+            **({"cascadeDc": {"iterations": cfg.cascade_dc, "mu": [float(c.dc_log_mu.exp()) for c in model.cascades]}}
+               if getattr(cfg, "cascade_dc", 0) > 0 else {}),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),
             "inputs": inputs, "outputs": outputs,
             "complexLayout": "complex tensors carry a trailing axis of 2 (re, im): row-major, identical to the engine's interleaved Float32Array",
-            "usage": _usage(kind, unit, getattr(cfg, "init_cg", 0), getattr(cfg, "init_cg_lambda", 0.0)), "normalisation": NORMALISATION,
+            "usage": _usage(kind, unit, getattr(cfg, "init_cg", 0), getattr(cfg, "init_cg_lambda", 0.0), getattr(cfg, "cascade_dc", 0)), "normalisation": NORMALISATION,
             "training": training, "metrics": metrics,
             "provenance": {"torch": torch.__version__, "onnx": onnx.__version__, "numpy": np.__version__, "commit": git_commit(),
                            "exporter": "models/export_onnx.py"},

@@ -81,7 +81,8 @@ def config_from_args(a) -> dict:
     if a.model == "cirim":
         return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)],
                            dc_step=bool(getattr(a, "dc_step", False)), init_cg=getattr(a, "init_cg", None) or 0,
-                           init_cg_lambda=getattr(a, "init_cg_lambda", None) or 0.0).to_dict()
+                           init_cg_lambda=getattr(a, "init_cg_lambda", None) or 0.0,
+                           cascade_dc=getattr(a, "cascade_dc", None) or 0).to_dict()
     if a.model == "rim":
         return RimConfig(time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
     return UnetConfig(chans=a.chans, pools=a.pools, out=a.unet_out).to_dict()
@@ -102,9 +103,12 @@ def load_checkpoint(path: str):
 DC_LR_SCALE = 50.0
 
 
+FAST_PARAMS = ("dc_weight", "dc_log_mu")  # per-cascade scalars: DC_LR_SCALE times the network's rate
+
+
 def make_optimizer(model, lr: float) -> torch.optim.Adam:
-    dc = [p for n, p in model.named_parameters() if n.endswith("dc_weight")]
-    rest = [p for n, p in model.named_parameters() if not n.endswith("dc_weight")]
+    dc = [p for n, p in model.named_parameters() if n.endswith(FAST_PARAMS)]
+    rest = [p for n, p in model.named_parameters() if not n.endswith(FAST_PARAMS)]
     groups = [{"params": rest, "lr": lr, "lr_scale": 1.0}]
     if dc:
         groups.append({"params": dc, "lr": lr * DC_LR_SCALE, "lr_scale": DC_LR_SCALE})
@@ -114,10 +118,17 @@ def make_optimizer(model, lr: float) -> torch.optim.Adam:
 def with_dc_step(kind: str, cfg, weights: dict, where: str = "checkpoint"):
     """(model, cfg) of a CIRIM trained without dc_step, with the gradient-step weights added
     at 0: the same function as before, so training can resume from it."""
-    model, cfg = build(kind, {**cfg.to_dict(), "dc_step": True})
+    return with_added(kind, cfg, weights, {"dc_step": True}, "dc_weight", where)
+
+
+def with_added(kind: str, cfg, weights: dict, change: dict, new_param: str, where: str = "checkpoint"):
+    """(model, cfg) of a checkpoint's CIRIM with `change` applied to its config; the only
+    parameters the checkpoint may lack are the new ones (named ...new_param), which keep
+    their initial values."""
+    model, cfg = build(kind, {**cfg.to_dict(), **change})
     missing, unexpected = model.load_state_dict(weights, strict=False)
-    if unexpected or any(not m.endswith("dc_weight") for m in missing):
-        raise SystemExit(f"{where}: cannot add dc_step (missing {missing}, unexpected {unexpected})")
+    if unexpected or any(not m.endswith(new_param) for m in missing):
+        raise SystemExit(f"{where}: cannot add {', '.join(change)} (missing {missing}, unexpected {unexpected})")
     return model, cfg
 
 
@@ -260,9 +271,19 @@ def train(a) -> dict:
             model, cfg = with_dc_step(kind, cfg, st["model"], ckpt)
             opt = make_optimizer(model, a.lr)
             added = "dc_step (fresh Adam state)"
+        elif getattr(a, "cascade_dc", None) is not None and kind == "cirim" and a.cascade_dc != getattr(cfg, "cascade_dc", 0) \
+                and getattr(cfg, "cascade_dc", 0) == 0:
+            # New per-cascade mu parameters: a different function from the checkpoint's (the
+            # cascades' outputs now pass a DC step), and Adam starts afresh for the new list.
+            model, cfg = with_added(kind, cfg, st["model"], {"cascade_dc": a.cascade_dc}, "dc_log_mu", ckpt)
+            opt = make_optimizer(model, a.lr)
+            added = f"cascade_dc {a.cascade_dc} (fresh Adam state)"
         else:
             opt = make_optimizer(model, a.lr)
             opt.load_state_dict(st["opt"])
+            if getattr(a, "cascade_dc", None) is not None and kind == "cirim" and a.cascade_dc != getattr(cfg, "cascade_dc", 0):
+                cfg.cascade_dc = a.cascade_dc  # an iteration count: no parameters change
+                added = f"cascade_dc {a.cascade_dc}"
         if "init_cg" in given and a.init_cg is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
             # The first estimate is an input transformation (no parameters): the same model,
             # from now on trained (and exported) with the new one.
@@ -335,6 +356,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--loss", choices=("l1", "ssim-l1", "ssim-cl1"),
                     help="per-image loss: L1 of magnitudes, + (1 - SSIM), or complex L1 + (1 - SSIM) "
                          "(default: ssim-cl1 for cirim and rim, ssim-l1 for unet)")
+    ap.add_argument("--cascade-dc", type=int, default=None, metavar="N",
+                    help="CIRIM: N CG iterations of proximal data consistency after every cascade, with a learned "
+                         "mu per cascade (0 = off, the default; on --resume adds the mu parameters)")
     ap.add_argument("--ssim-weight", type=float, default=1.0,
                     help="weight of the (1 - SSIM) term of ssim-l1 / ssim-cl1 (below 1 favours L1, hence PSNR)")
     ap.add_argument("--lr", type=float, help="learning rate (on --resume: replaces the checkpoint's)")

@@ -35,6 +35,12 @@ export const cascadeSpecSchema = z.looseObject({
   initIters: z.number().int().min(1).max(200).optional(),
   /** Tikhonov weight of the cg-sense start in the model's scaled units (0: unregularised). */
   initLambda: z.number().min(0).max(10).default(0),
+  /**
+   * Proximal data consistency after every cascade (time-step unit): iterations
+   * conjugate-gradient steps on (A^H A + mu[c] I) x = A^H y + mu[c] x_c from x_c,
+   * the cascade's output, without an early stop (models/recon_models/cirim.py prox_dc).
+   */
+  cascadeDc: z.object({ iterations: z.number().int().min(1).max(100), mu: z.array(z.number().positive().finite()) }).optional(),
   inputs: z.object({
     estimate: z.string(),
     /** unit time-step: the log-likelihood gradient at the estimate. */
@@ -87,6 +93,7 @@ function conventionalSpec(loaded: LoadedManifest): unknown {
       init: man.init ?? 'zero-filled-sense',
       initIters: man.initIters,
       initLambda: man.initLambda ?? 0,
+      cascadeDc: man.cascadeDc,
       inputs: { estimate: 'eta', gradient: 'grad', cascade: has('cascade') },
       outputs: { estimate: 'eta_out' },
       state: conventionalState(declared, loaded.manifest.inputs),
@@ -139,6 +146,9 @@ export async function openCascadeModel(name: string, opts: OpenOptions = {}): Pr
     : [spec.inputs.kspace ? '' : 'inputs.kspace', spec.inputs.mask ? '' : 'inputs.mask', spec.inputs.dftH ? '' : 'inputs.dftH', spec.inputs.dftW ? '' : 'inputs.dftW'];
   const absent = missing.filter(Boolean);
   if (absent.length) throw new ManifestError(`${where}: not a cascade model — a "${spec.unit}" model needs cirim.${absent.join(', cirim.')}`);
+  if (spec.cascadeDc && spec.cascadeDc.mu.length !== spec.cascades) {
+    throw new ManifestError(`${where}: cascadeDc.mu has ${spec.cascadeDc.mu.length} value(s) for ${spec.cascades} cascades`);
+  }
   if (spec.init === 'cg-sense' && !spec.initIters) throw new ManifestError(`${where}: init "cg-sense" needs initIters (the number of CG iterations)`);
   const n = normSchema.safeParse(loaded.manifest.normalisation ?? 'none');
   if (!n.success) throw new ManifestError(`${where}: normalisation must be one of ${NORMALISATIONS.join(', ')} (or {kind: ...}), got ${JSON.stringify(loaded.manifest.normalisation)}`);

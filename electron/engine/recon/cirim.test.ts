@@ -194,6 +194,39 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
     }
   });
 
+  it('proximal data consistency between cascades (manifest cascadeDc): pulls each cascade onto the data as far as mu says, one mu per cascade', async () => {
+    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'cirim-dc-'));
+    const write = (name: string, dc: unknown) => {
+      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, name), { recursive: true });
+      const man = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8'));
+      man.cascadeDc = dc;
+      writeFileSync(join(root, name, 'manifest.json'), JSON.stringify(man));
+      return man.cascades as number;
+    };
+    try {
+      const K = write('dc-tight', { iterations: 30, mu: [] });
+      write('dc-tight', { iterations: 30, mu: Array(K).fill(1e-4) });
+      write('dc-loose', { iterations: 30, mu: Array(K).fill(1e4) });
+      write('dc-short', { iterations: 5, mu: [0.1] .concat(Array(K).fill(0.1)) });
+      const input = scan(24, 20, 4);
+      const plain = await reconCirim(input, { model: 'cirim-smoke-step', provider: 'cpu' });
+      const tight = await reconCirim(input, { model: 'dc-tight', modelsDir: root, provider: 'cpu' });
+      const loose = await reconCirim(input, { model: 'dc-loose', modelsDir: root, provider: 'cpu' });
+      // mu -> 0: every cascade ends on the data (residual far below the model's own);
+      // mu -> infinity: the step keeps the cascade's output, the run is the plain one.
+      for (let i = 0; i < K; i++) expect(tight.history[i]!.residual!).toBeLessThan(0.05 * plain.history[i]!.residual!);
+      let d = 0, n = 0;
+      for (let i = 0; i < plain.complex!.data.length; i++) { d += (loose.complex!.data[i]! - plain.complex!.data[i]!) ** 2; n += plain.complex!.data[i]! ** 2; }
+      expect(Math.sqrt(d / n)).toBeLessThan(1e-3);
+      expect(tight.notes.join('\n')).toMatch(/after each cascade: 30 CG iterations of proximal data consistency, μ = 0\.000100/);
+      await expect(reconCirim(input, { model: 'dc-short', modelsDir: root, provider: 'cpu' })).rejects.toThrow(new RegExp(`cascadeDc.mu has ${K + 1} value\\(s\\) for ${K} cascades`));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('data-consistency refinement: fits noiseless data after the cascades, leaves data within the noise level alone, needs a noise level', async () => {
     const input = scan(24, 20, 4);
     await expect(reconCirim(input, { provider: 'cpu', refine: 20 })).rejects.toThrow(/refine needs the k-space noise level/);
