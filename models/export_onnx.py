@@ -219,7 +219,7 @@ def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: f
                 "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
                 "(eta, hidden0, hidden1, ...) = run(eta, grad, hidden0, hidden1, ..., cascade=[c])"
                 + (f"; after the last step of cascade c: eta = {cascade_dc} conjugate-gradient iterations on "
-                   "(A^H A + mu_c I) x = A^H kspace + mu_c eta from x = eta (mu_c = cascadeDc.mu[c], no early stop)" if cascade_dc else ""),
+                   "(A^H A + mu_c I) x = A^H kspace + mu_c eta from x = eta (mu_c = cascadeDc.mu[c], stopping once ||r|| <= 1e-6 ||b|| (single coil: after two iterations))" if cascade_dc else ""),
                 "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",

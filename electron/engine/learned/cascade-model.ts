@@ -38,7 +38,7 @@ export const cascadeSpecSchema = z.looseObject({
   /**
    * Proximal data consistency after every cascade (time-step unit): iterations
    * conjugate-gradient steps on (A^H A + mu[c] I) x = A^H y + mu[c] x_c from x_c,
-   * the cascade's output, without an early stop (models/recon_models/cirim.py prox_dc).
+   * the cascade's output, stopping once the residual is 1e-6 of the right-hand side (models/recon_models/cirim.py prox_dc).
    */
   cascadeDc: z.object({ iterations: z.number().int().min(1).max(100), mu: z.array(z.number().positive().finite()) }).optional(),
   inputs: z.object({
