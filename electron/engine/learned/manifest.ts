@@ -219,8 +219,10 @@ export function preferredModel(method: string, fallback: string, root?: string):
  */
 export function modelChoiceHint(manifest: Manifest): string {
   const parts: string[] = [];
-  const m = manifest as { cascades?: unknown; timeSteps?: unknown };
-  if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') parts.push(`${m.cascades} cascade${m.cascades === 1 ? '' : 's'} × ${m.timeSteps} steps`);
+  const m = manifest as { cascades?: unknown; timeSteps?: unknown; cascadeDc?: unknown };
+  if (typeof m.cascades === 'number' && typeof m.timeSteps === 'number') {
+    parts.push(`${m.cascades} cascade${m.cascades === 1 ? '' : 's'} × ${m.timeSteps} steps${m.cascadeDc ? ' + CG data consistency' : ''}`);
+  }
   // export_onnx.py / export_diffusion.py write a training note starting "SMOKE MODEL" for the CI models.
   const note = (manifest.training as { note?: unknown } | undefined)?.note;
   if (manifest.metrics == null || (typeof note === 'string' && /^smoke model/i.test(note))) {
