@@ -90,6 +90,19 @@ def zero_filled(kspace, sens, fh, fw):
     return cmul_conj(sens, ifft2c(kspace, fh, fw)).sum(1, keepdim=True)
 
 
+def normal_op(mask, sens, fh, fw, lam=0.0):
+    """x -> (A^H A + lam I) x with A = M F S (lam a float or a tensor)."""
+    def normal(x):
+        out = cmul_conj(sens, ifft2c(fft2c(cmul(sens, x), fh, fw) * mask, fh, fw)).sum(1, keepdim=True)
+        return out + lam * x if (torch.is_tensor(lam) or lam) else out
+    return normal
+
+
+def batch_dot(a, c):
+    """Re<a, c> per batch item, [B, 1, 1, 1, 1]."""
+    return (a * c).sum(dim=(1, 2, 3, 4), keepdim=True)
+
+
 def cg_sense(kspace, mask, sens, fh, fw, iters: int, tol: float = 1e-6, lam: float = 0.0):
     """iters conjugate-gradient iterations on (A^H A + lam I) x = A^H y from x = 0 (A = M F S),
     per batch item, stopping an item once ||r|| <= tol ||A^H y||: the unregularised
@@ -101,13 +114,8 @@ def cg_sense(kspace, mask, sens, fh, fw, iters: int, tol: float = 1e-6, lam: flo
     if sens.shape[1] == 1:
         return b
 
-    def normal(x):
-        out = cmul_conj(sens, ifft2c(fft2c(cmul(sens, x), fh, fw) * mask, fh, fw)).sum(1, keepdim=True)
-        return out + lam * x if lam else out
-
-    def dot(a, c):  # Re<a, c> per batch item, [B, 1, 1, 1, 1]
-        return (a * c).sum(dim=(1, 2, 3, 4), keepdim=True)
-
+    normal = normal_op(mask, sens, fh, fw, lam)
+    dot = batch_dot
     x = torch.zeros_like(b)
     r, p = b.clone(), b.clone()
     rr = dot(r, r)
@@ -171,13 +179,9 @@ def prox_dc(eta, kspace, mask, sens, fh, fw, mu, iters: int):
     """argmin_x ||A x - y||^2 + mu ||x - eta||^2 by `iters` CG iterations on
     (A^H A + mu I) x = A^H y + mu eta started at eta; differentiable in eta and mu
     (a fixed iteration count, no early exit, so the graph is the same for every batch)."""
-    def normal(x):
-        return cmul_conj(sens, ifft2c(fft2c(cmul(sens, x), fh, fw) * mask, fh, fw)).sum(1, keepdim=True) + mu * x
-
-    def dot(a, c):
-        return (a * c).sum(dim=(1, 2, 3, 4), keepdim=True)
-
-    b = zero_filled(kspace * mask, sens, fh, fw) + mu * eta
+    normal = normal_op(mask, sens, fh, fw, mu)
+    dot = batch_dot
+    b = zero_filled(kspace, sens, fh, fw) + mu * eta
     x = eta
     r = b - normal(x)
     p = r
