@@ -222,6 +222,22 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
       expect(Math.sqrt(d / n)).toBeLessThan(1e-3);
       expect(tight.notes.join('\n')).toMatch(/after each cascade: 30 CG iterations of proximal data consistency, μ = 0\.000100/);
       await expect(reconCirim(input, { model: 'dc-short', modelsDir: root, provider: 'cpu' })).rejects.toThrow(new RegExp(`cascadeDc.mu has ${K + 1} value\\(s\\) for ${K} cascades`));
+      // One coil without maps takes the closed form F^-1[(M y + mu F x) / (M² + mu)]; given the
+      // map of ones it goes through CG. Converged, both are the same proximal point.
+      write('dc-mid', { iterations: 30, mu: Array(K).fill(0.05) });
+      const single = scan(24, 20, 1);
+      const ones = ctensor([1, 1, 24, 20]);
+      for (let p = 0; p < 24 * 20; p++) ones.data[2 * p] = 1;
+      const viaCg = await reconCirim({ ...single, sens: ones }, { model: 'dc-mid', modelsDir: root, provider: 'cpu' });
+      const closed = await reconCirim(single, { model: 'dc-mid', modelsDir: root, provider: 'cpu' });
+      const undamped = await reconCirim(single, { model: 'cirim-smoke-step', provider: 'cpu' });
+      const relTo = (a: Float32Array, b: Float32Array) => {
+        let e = 0, m = 0;
+        for (let i = 0; i < a.length; i++) { e += (a[i]! - b[i]!) ** 2; m += b[i]! ** 2; }
+        return Math.sqrt(e / m);
+      };
+      expect(relTo(closed.complex!.data, viaCg.complex!.data)).toBeLessThan(1e-4);
+      expect(relTo(undamped.complex!.data, viaCg.complex!.data)).toBeGreaterThan(1e-2);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
