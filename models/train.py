@@ -265,25 +265,31 @@ def train(a) -> dict:
             raise SystemExit(f"{ckpt}: checkpoint is a {kind} model, not {a.model}")
         added = None
         given = getattr(a, "arch_given", ["dc_step", "init_cg", "init_cg_lambda"])
+        # --cascade-dc N on resume: N >= 1 adds the DC step to a checkpoint without one, or
+        # changes the iteration count of one that has it.
+        want_dc = getattr(a, "cascade_dc", None) if kind == "cirim" else None
+        have_dc = getattr(cfg, "cascade_dc", 0) or 0
         if "dc_step" in given and a.dc_step and kind == "cirim" and not cfg.dc_step:
             # Add the gradient-step weights (zeros: the same function as the checkpoint) and
             # start Adam afresh: its saved moments belong to the old parameter list.
             model, cfg = with_dc_step(kind, cfg, st["model"], ckpt)
             opt = make_optimizer(model, a.lr)
             added = "dc_step (fresh Adam state)"
-        elif getattr(a, "cascade_dc", None) is not None and kind == "cirim" and a.cascade_dc != getattr(cfg, "cascade_dc", 0) \
-                and getattr(cfg, "cascade_dc", 0) == 0:
+        elif want_dc and not have_dc:
             # New per-cascade mu parameters: a different function from the checkpoint's (the
             # cascades' outputs now pass a DC step), and Adam starts afresh for the new list.
-            model, cfg = with_added(kind, cfg, st["model"], {"cascade_dc": a.cascade_dc}, "dc_log_mu", ckpt)
+            model, cfg = with_added(kind, cfg, st["model"], {"cascade_dc": want_dc}, "dc_log_mu", ckpt)
             opt = make_optimizer(model, a.lr)
-            added = f"cascade_dc {a.cascade_dc} (fresh Adam state)"
+            added = f"cascade_dc {want_dc} (fresh Adam state)"
         else:
+            if want_dc is not None and want_dc != have_dc:
+                if not want_dc:
+                    raise SystemExit(f"{ckpt}: the checkpoint has cascade_dc {have_dc} (learned mu per cascade); "
+                                     "--cascade-dc 0 would drop trained parameters, resume with N >= 1")
+                cfg.cascade_dc = want_dc  # an iteration count: no parameters change
+                added = f"cascade_dc {want_dc}"
             opt = make_optimizer(model, a.lr)
             opt.load_state_dict(st["opt"])
-            if getattr(a, "cascade_dc", None) is not None and kind == "cirim" and a.cascade_dc != getattr(cfg, "cascade_dc", 0):
-                cfg.cascade_dc = a.cascade_dc  # an iteration count: no parameters change
-                added = f"cascade_dc {a.cascade_dc}"
         if "init_cg" in given and a.init_cg is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
             # The first estimate is an input transformation (no parameters): the same model,
             # from now on trained (and exported) with the new one.
