@@ -381,6 +381,7 @@ def main() -> int:
     ap.add_argument("--golden-coils", type=int, default=1)
     ap.add_argument("--metrics", help="JSON file (evaluate.py --json output) to record in the manifest")
     ap.add_argument("--out-root", default=None)
+    ap.add_argument("--note", default=None, help="training history the checkpoint's own args cannot tell (e.g. the run it was resumed from), recorded as training.note")
     ap.add_argument("--version", type=int, default=1, help="the manifest's version: raise it when new weights replace a shipped model of the same name")
     ap.add_argument("--unit", choices=("cascade", "time-step"), default="cascade",
                     help="CIRIM: one cascade per call with DFT-matrix inputs (default), or one time step per call with the "
@@ -397,7 +398,7 @@ def main() -> int:
     metrics = json.load(open(a.metrics)) if a.metrics else None
     if a.version < 1:
         ap.error(f"--version must be >= 1, got {a.version}")
-    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics, unit=a.unit, version=a.version)
+    dest = export_checkpoint(a.checkpoint, a.name, a.out_root, gs, a.golden_coils, metrics, note=a.note, unit=a.unit, version=a.version)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dest) for f in fs)
     print(json.dumps({"exported": dest, "bytes": total}))
     return 0

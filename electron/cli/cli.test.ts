@@ -156,7 +156,7 @@ describe('recon-studio models', () => {
     const r = await run(['models']);
     expect(r.code).toBe(0);
     const text = r.out.join('\n');
-    expect(text).toMatch(/^ {2}cirim-fast +cirim +v\d+ +[0-9a-f]{12} +2 cascades × 8 steps, held-out SSIM 0\.\d\d–0\.\d\d$/m);
+    expect(text).toMatch(/^ {2}cirim-fast +cirim +v\d+ +[0-9a-f]{12} +2 cascades × 8 steps \+ CG data consistency, held-out SSIM 0\.\d\d–0\.\d\d$/m);
     expect(text).toMatch(/^ {2}cirim-smoke +cirim .*smoke model, no measured quality$/m);
     expect(text).toMatch(/^ {2}diffusion-classifier +diffusion-classifier .*held-out orientation accuracy 0\.\d\d$/m);
   });

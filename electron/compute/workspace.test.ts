@@ -82,7 +82,7 @@ describe('compute host workspace (child_process.fork)', () => {
     const model = cirim.options.find((o) => o.key === 'model');
     const choices = model?.type === 'enum' ? model.choices : [];
     expect(choices.map((c) => c.value)).toEqual(expect.arrayContaining(['cirim', 'cirim-fast', 'cirim-smoke']));
-    expect(choices.find((c) => c.value === 'cirim-fast')?.hint).toMatch(/^2 cascades × 8 steps, held-out SSIM 0\.\d\d–0\.\d\d$/);
+    expect(choices.find((c) => c.value === 'cirim-fast')?.hint).toMatch(/^2 cascades × 8 steps \+ CG data consistency, held-out SSIM 0\.\d\d–0\.\d\d$/);
     expect(choices.find((c) => c.value === 'cirim-smoke')?.hint).toContain('smoke model, no measured quality');
   });
 
