@@ -88,10 +88,11 @@ def volume_metrics(gt: np.ndarray, x: np.ndarray) -> dict:
 
 
 # ---------------------------------------------------------------- data
-def held_out_stack(size: int, per_volume: int, subjects: tuple = HELD_OUT, zoom: float = 1.0) -> np.ndarray:
+def held_out_stack(size: int, per_volume: int, subjects: tuple = HELD_OUT, zoom: float = 1.0, planes: str = "axial") -> np.ndarray:
     """The subjects' slices, each resampled by `zoom` (0.5 turns 1 mm pixels into 2 mm) and
-    centre-cropped/padded to size x size."""
-    slices = slices_for(list(subjects), per_volume)
+    centre-cropped/padded to size x size. planes: slices_for's ("axial" = each volume's listed
+    axis, the main table; "all" = all three axes, per_volume slices per axis)."""
+    slices = slices_for(list(subjects), per_volume, planes)
     if zoom != 1.0:
         from scipy.ndimage import zoom as resample
         slices = [resample(s, zoom, order=1) for s in slices]
@@ -266,6 +267,10 @@ def main() -> int:
     ap.add_argument("--zoom", type=float, default=1.0,
                     help="resample every slice by this factor before the crop (0.5: twice the pixel size), to measure "
                          "how a model copes with another resolution; the report says so")
+    ap.add_argument("--planes", choices=("axial", "all"), default="axial",
+                    help="axial (default, the main table): the volume's listed slice axis (the held-out volume's is "
+                         "coronal); all: slices along all three axes (anisotropic volumes resampled to square pixels), "
+                         "--per-volume per axis; the report says so")
     ap.add_argument("--out", default=os.path.join(HERE, "eval", "heldout"), help="writes OUT.md and OUT.json")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -278,7 +283,7 @@ def main() -> int:
         subjects = (a.subject,)
     if not 0.1 <= a.zoom <= 4:
         ap.error(f"--zoom {a.zoom}: expected a factor in 0.1..4")
-    stack = held_out_stack(a.size, a.per_volume or None, subjects, a.zoom)
+    stack = held_out_stack(a.size, a.per_volume or None, subjects, a.zoom, a.planes)
     work = tempfile.mkdtemp(prefix="recon-eval-")
     nifti = os.path.join(work, "heldout.nii.gz")
     import nibabel as nib
@@ -341,12 +346,13 @@ def main() -> int:
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     meta = {"heldOut": list(subjects) if not a.subject else [], "tuningSubject": a.subject, "slices": int(stack.shape[0]), "size": a.size, "perVolume": a.per_volume,
             "models": [{"label": m[0], "path": m[1], "kind": m[2], "options": m[3]} for m in models], "csLambda": a.cs_lambda, "csIters": a.cs_iters, "csInput": a.cs_input, "snr": a.snr,
-            "zoom": a.zoom, "seconds": round(time.time() - t_start, 1)}
+            "zoom": a.zoom, "planes": a.planes, "seconds": round(time.time() - t_start, 1)}
     with open(a.out + ".json", "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     who = f"TRAINING subject {a.subject} (tuning only, not a held-out figure)" if a.subject else f"Held-out subject {', '.join(HELD_OUT)}"
     noise = f"; k-space noise SNR {a.snr:g} (SD = mean tissue intensity / SNR)" if a.snr else "; noiseless"
     zoom = f", resampled by {a.zoom:g}" if a.zoom != 1.0 else ""
+    zoom += ", along all three axes" if a.planes == "all" else ""
     lines = [f"{who}: {stack.shape[0]} slices{zoom} at {a.size}x{a.size}{noise}; fastMRI volume metrics.", "",
              "| coils | sampling | accel | method | SSIM | PSNR (dB) | NMSE |", "|---|---|---|---|---|---|---|"]
     for r in rows:
