@@ -6,7 +6,7 @@ import { fft2cBatch } from '../fft';
 import { centeredDftMatrix } from '../learned/dft-matrix';
 import { readNpy } from '../learned/npy';
 import { clearSessionCache } from '../learned/session';
-import { reconCirim, type CirimProgress } from './cirim';
+import { DC_NOISE_GAIN, reconCirim, type CirimProgress } from './cirim';
 import type { ReconInput } from './types';
 
 const modelDir = join(__dirname, '../../../resources/models/cirim-smoke');
@@ -238,6 +238,41 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
       };
       expect(relTo(closed.complex!.data, viaCg.complex!.data)).toBeLessThan(1e-4);
       expect(relTo(undamped.complex!.data, viaCg.complex!.data)).toBeGreaterThan(1e-2);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('noise-aware data consistency: a known k-space noise SD raises each cascade\'s mu by dcNoiseGain (sigma / scale)^2', async () => {
+    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'cirim-dcn-'));
+    try {
+      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, 'dcn'), { recursive: true });
+      const man = JSON.parse(readFileSync(join(root, 'dcn', 'manifest.json'), 'utf8'));
+      const K = man.cascades as number;
+      const learnedMu = Array.from({ length: K }, (_, i) => 0.001 * (i + 1));
+      man.cascadeDc = { iterations: 20, mu: learnedMu };
+      writeFileSync(join(root, 'dcn', 'manifest.json'), JSON.stringify(man));
+      const run = (input: ReconInput, o: Record<string, unknown> = {}) => reconCirim(input, { model: 'dcn', modelsDir: root, provider: 'cpu', ...o });
+      const input = scan(24, 20, 4);
+      const quiet = await run(input);
+      expect(quiet.options.dcMu).toEqual([learnedMu]);
+      expect(quiet.notes.join('\n')).not.toMatch(/noise-aware/);
+      const sigma = 0.05;
+      const noisy = await run({ ...input, noiseStd: sigma });
+      const s = (noisy.options.scales as number[])[0]!;
+      const want = learnedMu.map((m) => m + DC_NOISE_GAIN * (sigma / s) ** 2);
+      (noisy.options.dcMu as number[][])[0]!.forEach((m, i) => expect(m).toBeCloseTo(want[i]!, 10));
+      expect(noisy.notes.join('\n')).toMatch(new RegExp(`noise-aware data consistency: μ raised by ${DC_NOISE_GAIN} × \\(k-space noise SD 0\\.0500 / scale\\)²`));
+      // A larger mu keeps more of each cascade's output: the image moves.
+      let d = 0;
+      for (let p = 0; p < quiet.image.data.length; p++) d = Math.max(d, Math.abs(noisy.image.data[p]! - quiet.image.data[p]!));
+      expect(d).toBeGreaterThan(1e-4);
+      // noiseStd 0 declares the data noiseless; gain 0 keeps the learned mu.
+      expect((await run({ ...input, noiseStd: sigma }, { noiseStd: 0 })).options.dcMu).toEqual([learnedMu]);
+      expect((await run({ ...input, noiseStd: sigma }, { dcNoiseGain: 0 })).options.dcMu).toEqual([learnedMu]);
+      await expect(run(input, { dcNoiseGain: -1 })).rejects.toThrow(/dcNoiseGain must be a finite number >= 0/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

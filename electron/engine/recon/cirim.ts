@@ -38,9 +38,33 @@ export interface CirimOptions extends LearnedModelOptions {
    * either is refused: fitting noisy data to convergence amplifies the noise.
    */
   noiseStd?: number;
+  /**
+   * Noise-aware data consistency for models with a proximal DC step between
+   * cascades (manifest cascadeDc): with a known k-space noise SD σ (noiseStd,
+   * else the input's own), cascade c uses μ_c + gain · (σ / s)² instead of the
+   * learned μ_c (s = the slice's normalisation scale). The MAP reading of
+   * argmin ‖Ax − y‖² + μ‖x − x_c‖² is μ = σ² / τ² with τ the per-pixel spread of
+   * the cascade's error, so gain = 1 / τ²; the learned μ_c came from noiseless
+   * training (σ = 0). 0 = the learned μ as trained. Noiseless or unknown noise:
+   * no change.
+   */
+  dcNoiseGain?: number;
 }
 
-export const cirimDefaults: CirimOptions = { model: 'cirim-smoke', refine: 0 };
+/**
+ * The default dcNoiseGain, chosen on a TRAINING subject (Colin27, 18 slices,
+ * models/eval/colin27-dc-noise-gain-snr{20,40}.md, gains 0, 300, 1000, 3000,
+ * 10000 on cirim-fast v3). With the learned μ (gain 0) v3, trained noiseless
+ * with μ 0.0007 after its first cascade, fell at SNR 20 to SSIM 0.630 at
+ * 8-coil 4× (models/eval/colin27-fast-v2-v3-snr20.md; v2 0.855); gain 300 and up
+ * gave 0.80-0.81. Over the 12 rows of SNR 20 and 40 the mean SSIM is flat from
+ * 1000 up (0.8094-0.8098, gain 0: 0.7796) and the mean PSNR highest at 1000
+ * (27.76 dB): the smallest gain within 0.001 of the best mean SSIM, since a
+ * larger one also switches the data step off at lower noise levels.
+ */
+export const DC_NOISE_GAIN = 1000;
+
+export const cirimDefaults: CirimOptions = { model: 'cirim-smoke', refine: 0, dcNoiseGain: DC_NOISE_GAIN };
 
 /**
  * Morozov's safety factor: refinement stops once the data misfit is within this
@@ -74,6 +98,9 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const { slices, coils, ny, nx } = validateInput(input);
   const sigma = refineNoise(opts, input);
   const refine = opts.refine ?? 0;
+  const dcNoiseGain = opts.dcNoiseGain ?? DC_NOISE_GAIN;
+  if (!(Number.isFinite(dcNoiseGain) && dcNoiseGain >= 0)) throw new RangeError(`cirim: dcNoiseGain must be a finite number >= 0, got ${opts.dcNoiseGain}`);
+  const muUsed: number[][] = [];
   // Expected noise energy ||n||² of the measured samples, input units: 2 σ² per measured complex sample.
   const noiseEnergy = refine > 0 && sigma > 0 ? 2 * sigma * sigma * coils * sampledCount(input.mask.data) : 0;
   const refineIterations: number[] = [];
@@ -128,6 +155,8 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     let x = spec.init === 'zeros' ? new Float32Array(2 * plane) : cgInit ? cgSolve(normalOperator(A!, spec.initLambda ?? 0), x0, new Float32Array(x0.length), spec.initIters!, 1e-6) : x0;
     for (const st of spec.state) feeds[st.input] = learned.zerosFeed(model, st.input, dims);
     let parity = 0;
+    const muSlice = spec.cascadeDc ? spec.cascadeDc.mu.map((m) => m + dcNoiseGain * (sigma / scale) ** 2) : [];
+    if (spec.cascadeDc) muUsed.push(muSlice);
     for (let i = 0; i < K; i++) {
       throwIfCancelled(ctx.signal);
       if (spec.inputs.cascade) {
@@ -155,7 +184,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
         }
       }
       if (spec.cascadeDc) {
-        const mu = spec.cascadeDc.mu[i]!;
+        const mu = muSlice[i]!;
         x = coils === 1 && !input.sens ? proxDcSingleCoil(y, input.mask.data, x, mu, ny, nx) : proxDc(A!, x0, x, mu, spec.cascadeDc.iterations);
       }
       const residual = dcResidual(x, S, y, input.mask.data, coils, ny, nx, work) / yNorm;
@@ -190,6 +219,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     ...(refine > 0 ? [refineNote(refine, sigma, refineIterations)] : []),
     ...(refine > 0 && coils === 1 ? ['single coil: the refinement is a projection onto the measured k-space; on the held-out subject it cost 0.05-0.19 SSIM for at most 0.2 dB (models/MODEL_CARD.md)'] : []),
     ...(spec.cascadeDc ? [`after each cascade: ${spec.cascadeDc.iterations} CG iterations of proximal data consistency, μ = ${spec.cascadeDc.mu.map((m) => m.toPrecision(3)).join(', ')} (learned)`] : []),
+    ...(spec.cascadeDc && sigma > 0 && dcNoiseGain > 0 ? [`noise-aware data consistency: μ raised by ${dcNoiseGain} × (k-space noise SD ${sigma.toPrecision(3)} / scale)², to ${muRange(muUsed)}`] : []),
     ...(spec.init === 'cg-sense' ? [coils > 1 ? `first estimate: ${spec.initIters} CG-SENSE iterations${spec.initLambda ? ` with Tikhonov weight ${spec.initLambda}` : ''} (as the model was trained)` : 'first estimate: the zero-filled image (CG-SENSE\'s exact answer with one coil)'] : []),
   ];
   // A model without measured quality (the shipped smoke model) exists to test the
@@ -203,7 +233,8 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
     history,
     method: 'cirim',
     options: { ...opts, modelName: m.manifest.name, modelVersion: m.manifest.version, modelSha256: m.sha256, provider: model.provider, cascades: K, unit: spec.unit, normalisation: model.normalisation, scales,
-      ...(refine > 0 ? { noiseStdUsed: sigma, refineTau: REFINE_TAU, refineIterations } : {}) },
+      ...(refine > 0 ? { noiseStdUsed: sigma, refineTau: REFINE_TAU, refineIterations } : {}),
+      ...(spec.cascadeDc ? { dcNoiseGain, dcNoiseStd: sigma, dcMu: muUsed } : {}) },
     notes,
   };
 }
@@ -291,6 +322,16 @@ function sampledCount(mask: Float32Array): number {
   return n;
 }
 
+/** 'a–b, c–d' per cascade over the slices (one value where all slices agree). */
+function muRange(mu: number[][]): string {
+  if (!mu.length) return '';
+  return mu[0]!.map((_, c) => {
+    const v = mu.map((row) => row[c]!);
+    const lo = Math.min(...v), hi = Math.max(...v);
+    return lo === hi ? lo.toPrecision(3) : `${lo.toPrecision(3)}–${hi.toPrecision(3)}`;
+  }).join(', ');
+}
+
 function refineNote(refine: number, sigma: number, its: number[]): string {
   const range = its.length ? (Math.min(...its) === Math.max(...its) ? `${its[0]}` : `${Math.min(...its)}–${Math.max(...its)}`) : '0';
   const why = sigma > 0 ? `stopped at ${REFINE_TAU} x the noise energy (k-space noise SD ${sigma.toPrecision(3)})` : 'noiseless data: no discrepancy stop';
@@ -337,7 +378,10 @@ export const cirim: ReconMethod<CirimOptions> = {
   description: 'Cascades of independently recurrent inference machines, run from a shipped ONNX model one cascade at a time.',
   defaults: cirimDefaults,
   family: 'learned',
-  optionFields: [...learnedOptionFields('cirim-smoke'), ...refineOptionFields],
+  optionFields: [...learnedOptionFields('cirim-smoke'), ...refineOptionFields, {
+    key: 'dcNoiseGain', label: 'Noise-aware data consistency', type: 'number', default: DC_NOISE_GAIN, min: 0, max: 1e6, step: 100, advanced: true,
+    help: 'Models with a data-consistency step between cascades: with a known k-space noise SD (the data\'s own, or the noise SD above), each step\'s weight μ grows by this × (SD / scale)², so noise is not fitted. 0 = the learned μ.',
+  }],
   presets: [],
   run: reconCirim,
 };

@@ -62,7 +62,7 @@ export const refineOptionFields: OptionFieldSpec[] = [
   },
   {
     key: 'noiseStd', label: 'k-space noise SD', type: 'number', default: -1, min: -1, max: 1e6, step: 1e-6, advanced: true,
-    help: 'For the refinement, per real/imaginary component. −1 = the data\'s own (simulated scans); 0 = noiseless.',
+    help: 'For the refinement and CIRIM\'s noise-aware data consistency, per real/imaginary component. −1 = the data\'s own (simulated scans); 0 = noiseless.',
   },
 ];
 
