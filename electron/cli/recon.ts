@@ -40,8 +40,9 @@ CIRIM and RIM:
                           measured k-space from the model's output, stopped at the noise
                           level (discrepancy principle; default 0 = off)
   --noise-std S           k-space noise SD per real/imaginary component for --refine
-                          (0 = noiseless; default: known for simulated acquisitions, else
-                          required)
+                          and for CIRIM's noise-aware data-consistency step (models with
+                          one between cascades) (0 = noiseless; default: known for
+                          simulated acquisitions, else required by --refine)
 Diffusion (--method diffusion; guided DDIM with data consistency at every step):
   --steps K               DDIM steps, 5..100 (default 20; the model's searched schedule when it has one)
   --guidance none|cfg|gfcg  classifier-free or gradient-free classifier guidance (default none)
