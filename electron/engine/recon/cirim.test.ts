@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctensor, rtensor } from '../array';
@@ -42,6 +43,26 @@ function scan(ny: number, nx: number, coils: number): ReconInput & { truth: Floa
   const input: ReconInput & { truth: Float32Array } = { kspace: ctensor([1, coils, ny, nx], k), mask: rtensor([ny, nx], mask), truth: img };
   if (coils > 1) input.sens = ctensor([1, coils, ny, nx], sens);
   return input;
+}
+
+/**
+ * A temp models root for variants of the cirim-smoke-step export: write(name, edit)
+ * copies the model under `name` with its manifest changed by `edit` and returns
+ * that manifest; rm() removes the root.
+ */
+function smokeStepVariants(prefix: string) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    root,
+    write(name: string, edit: (m: Record<string, unknown>) => void): Record<string, unknown> {
+      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, name), { recursive: true });
+      const man = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      edit(man);
+      writeFileSync(join(root, name, 'manifest.json'), JSON.stringify(man));
+      return man;
+    },
+    rm: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 describe('CIRIM inputs match the exporter contract', () => {
@@ -195,16 +216,9 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
   });
 
   it('proximal data consistency between cascades (manifest cascadeDc): pulls each cascade onto the data as far as mu says, one mu per cascade', async () => {
-    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const root = mkdtempSync(join(tmpdir(), 'cirim-dc-'));
-    const write = (name: string, dc: unknown) => {
-      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, name), { recursive: true });
-      const man = JSON.parse(readFileSync(join(root, name, 'manifest.json'), 'utf8'));
-      man.cascadeDc = dc;
-      writeFileSync(join(root, name, 'manifest.json'), JSON.stringify(man));
-      return man.cascades as number;
-    };
+    const variants = smokeStepVariants('cirim-dc-');
+    const root = variants.root;
+    const write = (name: string, dc: unknown) => variants.write(name, (m) => { m.cascadeDc = dc; }).cascades as number;
     try {
       const K = write('dc-tight', { iterations: 30, mu: [] });
       write('dc-tight', { iterations: 30, mu: Array(K).fill(1e-4) });
@@ -239,21 +253,19 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
       expect(relTo(closed.complex!.data, viaCg.complex!.data)).toBeLessThan(1e-4);
       expect(relTo(undamped.complex!.data, viaCg.complex!.data)).toBeGreaterThan(1e-2);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      variants.rm();
     }
   });
 
   it('noise-aware data consistency: a known k-space noise SD raises each cascade\'s mu by dcNoiseGain (sigma / scale)^2', async () => {
-    const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const root = mkdtempSync(join(tmpdir(), 'cirim-dcn-'));
+    const variants = smokeStepVariants('cirim-dcn-');
+    const root = variants.root;
     try {
-      cpSync(join(modelDir, '..', 'cirim-smoke-step'), join(root, 'dcn'), { recursive: true });
-      const man = JSON.parse(readFileSync(join(root, 'dcn', 'manifest.json'), 'utf8'));
-      const K = man.cascades as number;
-      const learnedMu = Array.from({ length: K }, (_, i) => 0.001 * (i + 1));
-      man.cascadeDc = { iterations: 20, mu: learnedMu };
-      writeFileSync(join(root, 'dcn', 'manifest.json'), JSON.stringify(man));
+      let learnedMu: number[] = [];
+      variants.write('dcn', (m) => {
+        learnedMu = Array.from({ length: m.cascades as number }, (_, i) => 0.001 * (i + 1));
+        m.cascadeDc = { iterations: 20, mu: learnedMu };
+      });
       const run = (input: ReconInput, o: Record<string, unknown> = {}) => reconCirim(input, { model: 'dcn', modelsDir: root, provider: 'cpu', ...o });
       const input = scan(24, 20, 4);
       const quiet = await run(input);
@@ -274,7 +286,7 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
       expect((await run({ ...input, noiseStd: sigma }, { dcNoiseGain: 0 })).options.dcMu).toEqual([learnedMu]);
       await expect(run(input, { dcNoiseGain: -1 })).rejects.toThrow(/dcNoiseGain must be a finite number >= 0/);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      variants.rm();
     }
   });
 
