@@ -82,7 +82,8 @@ def config_from_args(a) -> dict:
         return CirimConfig(cascades=a.cascades, time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)],
                            dc_step=bool(getattr(a, "dc_step", False)), init_cg=getattr(a, "init_cg", None) or 0,
                            init_cg_lambda=getattr(a, "init_cg_lambda", None) or 0.0,
-                           cascade_dc=getattr(a, "cascade_dc", None) or 0).to_dict()
+                           cascade_dc=getattr(a, "cascade_dc", None) or 0,
+                           dc_noise_gain=getattr(a, "dc_noise_gain", None) or 0.0).to_dict()
     if a.model == "rim":
         return RimConfig(time_steps=a.time_steps, convs=[(a.hidden, 5, 1), (a.hidden, 3, 2)]).to_dict()
     return UnetConfig(chans=a.chans, pools=a.pools, out=a.unet_out).to_dict()
@@ -185,11 +186,17 @@ def image_loss(pred: torch.Tensor, tgt: torch.Tensor, kind: str, ssim_weight: fl
     return l1 if kind == "l1" else l1 + ssim_weight * ssim_loss(pm, tm)
 
 
-def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw, loss_kind: str = "l1", ssim_weight: float = 1.0) -> torch.Tensor:
+def batch_noise(samples) -> torch.Tensor:
+    """[B] k-space noise SDs of the samples in scaled units (0 for noiseless ones)."""
+    return torch.tensor([s.noise_std for s in samples], dtype=torch.float32)
+
+
+def loss_fn(kind: str, model, cfg, k, mask, sens, tgt, fh, fw, loss_kind: str = "l1", ssim_weight: float = 1.0,
+            noise_std=None) -> torch.Tensor:
     if kind == "unet":
         out = model(zero_filled(k, sens, fh, fw))
         return image_loss(out, tgt if cfg.out == "complex" else magnitude(tgt), loss_kind, ssim_weight)
-    etas = model(k, mask, sens, fh, fw)
+    etas = model(k, mask, sens, fh, fw, noise_std) if getattr(cfg, "dc_noise_gain", 0.0) else model(k, mask, sens, fh, fw)
     w = step_weights(cfg.time_steps)
     loss = 0.0
     for i, e in enumerate(etas):
@@ -290,6 +297,12 @@ def train(a) -> dict:
                 added = f"cascade_dc {want_dc}"
             opt = make_optimizer(model, a.lr)
             opt.load_state_dict(st["opt"])
+        gain = getattr(a, "dc_noise_gain", None)
+        if gain is not None and kind == "cirim" and gain != getattr(cfg, "dc_noise_gain", 0.0):
+            if gain and not getattr(cfg, "cascade_dc", 0):
+                raise SystemExit("--dc-noise-gain needs a model with --cascade-dc")
+            cfg.dc_noise_gain = gain  # a rule on the inputs, no parameters
+            added = ", ".join(filter(None, [added, f"dc_noise_gain {gain}"]))
         if "init_cg" in given and a.init_cg is not None and kind == "cirim" and a.init_cg != cfg.init_cg:
             # The first estimate is an input transformation (no parameters): the same model,
             # from now on trained (and exported) with the new one.
@@ -325,8 +338,9 @@ def train(a) -> dict:
     losses: list[float] = []
     while step < a.steps:
         stream = streams[step % len(streams)]
-        k, mask, sens, tgt = batch_tensors([next(stream) for _ in range(a.batch)])
-        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh, a.loss, getattr(a, "ssim_weight", 1.0))
+        samples = [next(stream) for _ in range(a.batch)]
+        k, mask, sens, tgt = batch_tensors(samples)
+        loss = loss_fn(a.model, model, cfg, k, mask, sens, tgt, fh, fh, a.loss, getattr(a, "ssim_weight", 1.0), batch_noise(samples))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -365,6 +379,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--cascade-dc", type=int, default=None, metavar="N",
                     help="CIRIM: N CG iterations of proximal data consistency after every cascade, with a learned "
                          "mu per cascade (0 = off, the default; on --resume adds the mu parameters)")
+    ap.add_argument("--dc-noise-gain", type=float, default=None, metavar="G",
+                    help="CIRIM with --cascade-dc: each DC step uses mu_c + G * sigma^2 for a sample with k-space noise SD "
+                         "sigma (scaled units), as the engine's dcNoiseGain (default there 1000); 0 = off (the default)")
     ap.add_argument("--ssim-weight", type=float, default=1.0,
                     help="weight of the (1 - SSIM) term of ssim-l1 / ssim-cl1 (below 1 favours L1, hence PSNR)")
     ap.add_argument("--lr", type=float, help="learning rate (on --resume: replaces the checkpoint's)")

@@ -58,6 +58,10 @@ class CirimConfig:
     # the gradient-fed cascades by 0.8-5 dB on a training subject; this lets each cascade use the data
     # as CG does, and mu (learned, so noise-aware on average) sets how far to trust it.
     cascade_dc: int = 0
+    # Noise-aware cascade_dc: with a sample's k-space noise SD sigma (scaled units) known, each
+    # step uses mu_c + dc_noise_gain * sigma^2 (the MAP weight sigma^2 / tau^2 with 1/tau^2 =
+    # the gain), as the engine's dcNoiseGain does; 0 = the learned mu only.
+    dc_noise_gain: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -165,11 +169,21 @@ class RIMCascade(nn.Module):
         if getattr(cfg, "cascade_dc", 0) > 0:
             self.dc_log_mu = nn.Parameter(torch.full((1,), math.log(PROX_MU_INIT)))
 
-    def forward(self, eta, hidden, kspace, mask, sens, fh, fw):
+    def forward(self, eta, hidden, kspace, mask, sens, fh, fw, noise_std=None):
         etas, h = unroll_rim(self, eta, hidden, kspace, mask, sens, fh, fw)
         if getattr(self.cfg, "cascade_dc", 0) > 0:
-            etas[-1] = prox_dc(etas[-1], kspace, mask, sens, fh, fw, self.dc_log_mu.exp(), self.cfg.cascade_dc)
+            etas[-1] = prox_dc(etas[-1], kspace, mask, sens, fh, fw, dc_mu(self, noise_std), self.cfg.cascade_dc)
         return etas, h
+
+
+def dc_mu(cascade, noise_std=None):
+    """The cascade's proximal DC weight: learned mu, plus dc_noise_gain * sigma^2 per batch item
+    ([B, 1, 1, 1, 1]) when the items' k-space noise SDs (scaled units, [B]) are given."""
+    mu = cascade.dc_log_mu.exp()
+    gain = getattr(cascade.cfg, "dc_noise_gain", 0.0)
+    if noise_std is None or not gain:
+        return mu
+    return mu + gain * noise_std.reshape(-1, 1, 1, 1, 1) ** 2
 
 
 PROX_MU_INIT = 0.1  # prox_dc's mu before training (scaled units; A^H A has eigenvalues in [0, 1])
@@ -243,12 +257,13 @@ class CIRIM(nn.Module):
         hidden = kspace.new_zeros(b, self.cfg.hidden_channels, h, w)
         return eta, hidden
 
-    def forward(self, kspace, mask, sens, fh, fw):
-        """All time-step estimates of all cascades (for the per-step loss), last one = output."""
+    def forward(self, kspace, mask, sens, fh, fw, noise_std=None):
+        """All time-step estimates of all cascades (for the per-step loss), last one = output.
+        noise_std: [B] k-space noise SDs in scaled units, for a noise-aware cascade_dc."""
         eta, hidden = self.init_state(kspace, sens, fh, fw, mask)
         out = []
         for c in self.cascades:
-            etas, hidden = c(eta, hidden, kspace, mask, sens, fh, fw)
+            etas, hidden = c(eta, hidden, kspace, mask, sens, fh, fw, noise_std)
             out.extend(etas)
             eta = etas[-1]
         return out

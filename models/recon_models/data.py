@@ -196,6 +196,7 @@ class Sample:
     sens: np.ndarray  # [coil][y][x] complex64
     target: np.ndarray  # [y][x] complex64, divided by scale
     scale: float
+    noise_std: float = 0.0  # k-space noise SD per real/imaginary part, divided by scale
 
 
 def simulate(img: np.ndarray, mcfg: MaskConfig, rng: np.random.Generator, coils: int = 1,
@@ -214,7 +215,7 @@ def simulate(img: np.ndarray, mcfg: MaskConfig, rng: np.random.Generator, coils:
     k = k * m[None]
     rss = np.sqrt((np.abs(ifft2c(k)) ** 2).sum(0))
     s = bart_scale(rss)
-    return Sample((k / s).astype(np.complex64), m.astype(np.float32), sens, (x / s).astype(np.complex64), s)
+    return Sample((k / s).astype(np.complex64), m.astype(np.float32), sens, (x / s).astype(np.complex64), s, noise_std / s)
 
 
 def zoom_to_fit(img: np.ndarray, crop: int, rng: np.random.Generator, p: float = 0.7) -> np.ndarray:
