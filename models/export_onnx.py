@@ -219,7 +219,9 @@ def _usage(kind: str, unit: str = "cascade", init_cg: int = 0, init_cg_lambda: f
                 "for c in 0..cascades-1, for t in 0..timeSteps-1: grad = sum_c conj(S_c) ifft2c(mask * fft2c(S_c eta) - kspace_c); "
                 "(eta, hidden0, hidden1, ...) = run(eta, grad, hidden0, hidden1, ..., cascade=[c])"
                 + (f"; after the last step of cascade c: eta = {cascade_dc} conjugate-gradient iterations on "
-                   "(A^H A + mu_c I) x = A^H kspace + mu_c eta from x = eta (mu_c = cascadeDc.mu[c], stopping once ||r|| <= 1e-6 ||b|| (single coil: after two iterations))" if cascade_dc else ""),
+                   "(A^H A + mu_c I) x = A^H kspace + mu_c eta from x = eta (mu_c = cascadeDc.mu[c], stopping once ||r|| <= 1e-6 ||b|| (single coil: after two iterations)); "
+                   "with a known k-space noise SD sigma per real/imaginary part, mu_c + g (sigma / s)^2 instead, "
+                   "g = cascadeDc.noiseGain (the engine's default 1000 without it)" if cascade_dc else ""),
                 "image = s * eta (complex); magnitude = s * |eta|"]
     if kind == "unet":
         return [scale, "image = sum_c conj(S_c) ifft2c(kspace_c), zero-padded (centred) to multiples of padMultiple",
@@ -315,7 +317,8 @@ def export(kind: str, model, name: str, training: dict, metrics, golden_size=(24
             **({"unit": unit} if kind == "cirim" else {}), "config": cfg.to_dict(),
             **({"init": "cg-sense", "initIters": cfg.init_cg} if getattr(cfg, "init_cg", 0) > 0 else {}),
             **({"initLambda": cfg.init_cg_lambda} if getattr(cfg, "init_cg", 0) > 0 and getattr(cfg, "init_cg_lambda", 0.0) > 0 else {}),
-            **({"cascadeDc": {"iterations": cfg.cascade_dc, "mu": [float(c.dc_log_mu.exp()) for c in model.cascades]}}
+            **({"cascadeDc": {"iterations": cfg.cascade_dc, "mu": [float(c.dc_log_mu.exp()) for c in model.cascades],
+                              **({"noiseGain": float(cfg.dc_noise_gain)} if getattr(cfg, "dc_noise_gain", 0.0) else {})}}
                if getattr(cfg, "cascade_dc", 0) > 0 else {}),
             **({"padMultiple": cfg.pad_multiple, "output": cfg.out} if kind == "unet"
                else {"cascades": cfg.cascades, "timeSteps": cfg.time_steps, "hiddenChannels": cfg.hidden_channels}),

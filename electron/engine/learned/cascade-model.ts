@@ -40,7 +40,7 @@ export const cascadeSpecSchema = z.looseObject({
    * conjugate-gradient steps on (A^H A + mu[c] I) x = A^H y + mu[c] x_c from x_c,
    * the cascade's output, stopping once the residual is 1e-6 of the right-hand side (models/recon_models/cirim.py prox_dc).
    */
-  cascadeDc: z.object({ iterations: z.number().int().min(1).max(100), mu: z.array(z.number().positive().finite()) }).optional(),
+  cascadeDc: z.object({ iterations: z.number().int().min(1).max(100), mu: z.array(z.number().positive().finite()), noiseGain: z.number().nonnegative().finite().optional() }).optional(),
   inputs: z.object({
     estimate: z.string(),
     /** unit time-step: the log-likelihood gradient at the estimate. */

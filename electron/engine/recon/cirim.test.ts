@@ -284,7 +284,13 @@ describe.skipIf(!shipped)('CIRIM through ONNX Runtime (cirim-smoke)', () => {
       // noiseStd 0 declares the data noiseless; gain 0 keeps the learned mu.
       expect((await run({ ...input, noiseStd: sigma }, { noiseStd: 0 })).options.dcMu).toEqual([learnedMu]);
       expect((await run({ ...input, noiseStd: sigma }, { dcNoiseGain: 0 })).options.dcMu).toEqual([learnedMu]);
-      await expect(run(input, { dcNoiseGain: -1 })).rejects.toThrow(/dcNoiseGain must be a finite number >= 0/);
+      await expect(run(input, { dcNoiseGain: Number.NaN })).rejects.toThrow(/dcNoiseGain must be a finite number/);
+      // A model trained with its own gain (manifest cascadeDc.noiseGain) uses it unless told otherwise.
+      variants.write('dcn-own', (m) => { m.cascadeDc = { iterations: 20, mu: learnedMu, noiseGain: 50 }; });
+      const own = await reconCirim({ ...input, noiseStd: sigma }, { model: 'dcn-own', modelsDir: root, provider: 'cpu' });
+      expect(own.options.dcNoiseGain).toBe(50);
+      (own.options.dcMu as number[][])[0]!.forEach((m, i) => expect(m).toBeCloseTo(learnedMu[i]! + 50 * (sigma / s) ** 2, 10));
+      expect((await reconCirim({ ...input, noiseStd: sigma }, { model: 'dcn-own', modelsDir: root, provider: 'cpu', dcNoiseGain: 7 })).options.dcNoiseGain).toBe(7);
     } finally {
       variants.rm();
     }

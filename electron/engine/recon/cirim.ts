@@ -45,8 +45,9 @@ export interface CirimOptions extends LearnedModelOptions {
    * learned μ_c (s = the slice's normalisation scale). The MAP reading of
    * argmin ‖Ax − y‖² + μ‖x − x_c‖² is μ = σ² / τ² with τ the per-pixel spread of
    * the cascade's error, so gain = 1 / τ²; the learned μ_c came from noiseless
-   * training (σ = 0). 0 = the learned μ as trained. Noiseless or unknown noise:
-   * no change.
+   * training (σ = 0). 0 = the learned μ as trained; negative or omitted = the
+   * model's own (manifest cascadeDc.noiseGain, the gain it was trained with),
+   * else DC_NOISE_GAIN. Noiseless or unknown noise: no change.
    */
   dcNoiseGain?: number;
 }
@@ -64,7 +65,7 @@ export interface CirimOptions extends LearnedModelOptions {
  */
 export const DC_NOISE_GAIN = 1000;
 
-export const cirimDefaults: CirimOptions = { model: 'cirim-smoke', refine: 0, dcNoiseGain: DC_NOISE_GAIN };
+export const cirimDefaults: CirimOptions = { model: 'cirim-smoke', refine: 0, dcNoiseGain: -1 };
 
 /**
  * Morozov's safety factor: refinement stops once the data misfit is within this
@@ -98,8 +99,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const { slices, coils, ny, nx } = validateInput(input);
   const sigma = refineNoise(opts, input);
   const refine = opts.refine ?? 0;
-  const dcNoiseGain = opts.dcNoiseGain ?? DC_NOISE_GAIN;
-  if (!(Number.isFinite(dcNoiseGain) && dcNoiseGain >= 0)) throw new RangeError(`cirim: dcNoiseGain must be a finite number >= 0, got ${opts.dcNoiseGain}`);
+  if (opts.dcNoiseGain !== undefined && !Number.isFinite(opts.dcNoiseGain)) throw new RangeError(`cirim: dcNoiseGain must be a finite number (>= 0, or negative for the model's own), got ${opts.dcNoiseGain}`);
   const muUsed: number[][] = [];
   // Expected noise energy ||n||² of the measured samples, input units: 2 σ² per measured complex sample.
   const noiseEnergy = refine > 0 && sigma > 0 ? 2 * sigma * sigma * coils * sampledCount(input.mask.data) : 0;
@@ -111,6 +111,7 @@ export async function reconCirim(input: ReconInput, options: Partial<CirimOption
   const model = await learned.openCascadeModel(opts.model, modelOpenOptions(opts));
   const { spec, session } = model;
   const stepwise = spec.unit === 'time-step';
+  const dcNoiseGain = opts.dcNoiseGain !== undefined && opts.dcNoiseGain >= 0 ? opts.dcNoiseGain : spec.cascadeDc?.noiseGain ?? DC_NOISE_GAIN;
   if (coils > 1 && !stepwise && !spec.inputs.sens) throw new RangeError(`cirim: model ${opts.model} is single-coil (no coil-map input) but the k-space has ${coils} coils`);
   const dims = { coils, ny, nx };
   const plane = ny * nx;
@@ -379,8 +380,8 @@ export const cirim: ReconMethod<CirimOptions> = {
   defaults: cirimDefaults,
   family: 'learned',
   optionFields: [...learnedOptionFields('cirim-smoke'), ...refineOptionFields, {
-    key: 'dcNoiseGain', label: 'Noise-aware data consistency', type: 'number', default: DC_NOISE_GAIN, min: 0, max: 1e6, step: 100, advanced: true,
-    help: 'Models with a data-consistency step between cascades: with a known k-space noise SD (the data\'s own, or the noise SD above), each step\'s weight μ grows by this × (SD / scale)², so noise is not fitted. 0 = the learned μ.',
+    key: 'dcNoiseGain', label: 'Noise-aware data consistency', type: 'number', default: -1, min: -1, max: 1e6, step: 100, advanced: true,
+    help: `Models with a data-consistency step between cascades: with a known k-space noise SD (the data's own, or the noise SD above), each step's weight μ grows by this × (SD / scale)², so noise is not fitted. −1 = the model's own (the gain it was trained with, else ${DC_NOISE_GAIN}); 0 = the learned μ only.`,
   }],
   presets: [],
   run: reconCirim,
