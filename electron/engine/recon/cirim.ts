@@ -323,18 +323,20 @@ function sampledCount(mask: Float32Array): number {
   return n;
 }
 
-/** 'a–b, c–d' per cascade over the slices (one value where all slices agree). */
+/** 'lo–hi' of the values, one value where they all agree, `empty` for none. */
+function rangeText(values: number[], fmt: (v: number) => string = String, empty = ''): string {
+  if (!values.length) return empty;
+  const lo = Math.min(...values), hi = Math.max(...values);
+  return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
+}
+
+/** Per cascade, the range of μ over the slices: 'a–b, c–d'. */
 function muRange(mu: number[][]): string {
-  if (!mu.length) return '';
-  return mu[0]!.map((_, c) => {
-    const v = mu.map((row) => row[c]!);
-    const lo = Math.min(...v), hi = Math.max(...v);
-    return lo === hi ? lo.toPrecision(3) : `${lo.toPrecision(3)}–${hi.toPrecision(3)}`;
-  }).join(', ');
+  return (mu[0] ?? []).map((_, c) => rangeText(mu.map((row) => row[c]!), (v) => v.toPrecision(3))).join(', ');
 }
 
 function refineNote(refine: number, sigma: number, its: number[]): string {
-  const range = its.length ? (Math.min(...its) === Math.max(...its) ? `${its[0]}` : `${Math.min(...its)}–${Math.max(...its)}`) : '0';
+  const range = rangeText(its, String, '0');
   const why = sigma > 0 ? `stopped at ${REFINE_TAU} x the noise energy (k-space noise SD ${sigma.toPrecision(3)})` : 'noiseless data: no discrepancy stop';
   return `data-consistency refinement: ${range} CGLS iteration(s) per slice from the model's output (at most ${refine}; ${why})`;
 }
